@@ -3,6 +3,7 @@
  * flags and calls the modules under training/, export/ and runtime/.
  */
 import { Command } from 'commander';
+import { registerData } from './commands/data';
 
 const program = new Command();
 program
@@ -12,6 +13,7 @@ program
   .configureOutput({ outputError: (s, write) => write(`dgm: ${s}`) });
 
 // (commands are registered here, one line each)
+registerData(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Expected failures (bad input, missing data) print one clear line; DGM_DEBUG=1 shows the stack.
