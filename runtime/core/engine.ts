@@ -74,10 +74,13 @@ export class Engine {
     const out: Record<string, Output> = {};
     for (const name of outputs) {
       const t = result[name];
-      if (!t || t.type !== 'float32' || !(t.data instanceof Float32Array)) {
+      if (!t || t.type !== 'float32' || !ArrayBuffer.isView(t.data)) {
         throw new Error(`model output "${name}" is ${t ? t.type : 'missing'}, expected float32`);
       }
-      out[name] = { data: t.data, dims: [...t.dims] };
+      // Copied into a Float32Array of this realm: onnxruntime-node builds outputs with the process's constructors
+      // (a different realm under jest), and onnxruntime-web may reuse its output buffers.
+      const d = t.data as Float32Array;
+      out[name] = { data: new Float32Array(d.buffer, d.byteOffset, d.length).slice(), dims: [...t.dims] };
     }
     return out;
   }

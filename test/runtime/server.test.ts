@@ -1,0 +1,99 @@
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { ISOLATION_HEADERS, RunningServer, startServer } from '../../runtime/server';
+
+/** A raw GET: Node's client sends the path exactly as given (no normalisation of '..'), like a hostile client. */
+function get(url: string, rawPath: string, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('dgm serve: static server', () => {
+  let dir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgm-serve-'));
+    fs.mkdirSync(path.join(dir, 'pub', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'pub', 'index.html'), '<!doctype html><title>t</title>');
+    fs.writeFileSync(path.join(dir, 'pub', 'mod.mjs'), 'export const a = 1;');
+    fs.writeFileSync(path.join(dir, 'pub', 'sub', 'k.wasm'), Buffer.from([0, 97, 115, 109]));
+    fs.writeFileSync(path.join(dir, 'pub', '.hidden'), 'no');
+    fs.writeFileSync(path.join(dir, 'secret.txt'), 'SECRET');
+    fs.symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'pub', 'link.txt'));
+    server = await startServer({
+      roots: [{ prefix: '/p/', dir: path.join(dir, 'pub') }],
+      index: '/p/index.html',
+      api: { '/api/ping': () => ({ pong: true }) },
+      port: 0,
+    });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('binds to loopback by default', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  test('serves files with the right MIME type and isolation headers', async () => {
+    const idx = await get(server.url, '/');
+    expect(idx.status).toBe(200);
+    expect(idx.headers['content-type']).toBe('text/html; charset=utf-8');
+    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) expect(idx.headers[k.toLowerCase()]).toBe(v);
+    expect(idx.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(idx.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    const mjs = await get(server.url, '/p/mod.mjs');
+    expect(mjs.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(mjs.body).toBe('export const a = 1;');
+    const wasm = await get(server.url, '/p/sub/k.wasm');
+    expect(wasm.headers['content-type']).toBe('application/wasm');
+    expect(wasm.body).toBe('\0asm');
+    const api = await get(server.url, '/api/ping');
+    expect(JSON.parse(api.body)).toEqual({ pong: true });
+    expect(api.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    const head = await get(server.url, '/p/mod.mjs', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+  });
+
+  test('refuses path traversal in every spelling, symlinks out of the root, dotfiles and other methods', async () => {
+    for (const p of ['/p/../secret.txt', '/p/%2e%2e/secret.txt', '/p/..%2fsecret.txt', '/p/sub/..%2f..%2fsecret.txt', '/p/%2E%2E/%2E%2E/etc/passwd']) {
+      const r = await get(server.url, p);
+      expect({ p, status: r.status }).toEqual({ p, status: 403 });
+      expect(r.body).not.toContain('SECRET');
+      expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+    }
+    const link = await get(server.url, '/p/link.txt');
+    expect(link.status).toBe(403);
+    expect(link.body).not.toContain('SECRET');
+    for (const p of ['/p/.hidden', '/p/', '/p/sub', '/secret.txt', '/p/nope.js', '/etc/passwd']) {
+      const r = await get(server.url, p);
+      expect({ p, status: r.status }).toEqual({ p, status: 404 });
+    }
+    expect((await get(server.url, '/p/%00x')).status).toBe(400);
+    expect((await get(server.url, '/p/..\\secret.txt')).status).toBe(400);
+    expect((await get(server.url, '/p/%E0%A4%A')).status).toBe(400);
+    const post = await get(server.url, '/p/mod.mjs', 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers['allow']).toBe('GET, HEAD');
+  });
+
+  test('a busy port is a clear error', async () => {
+    await expect(startServer({ roots: [], port: server.port })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is already in use/);
+  });
+});
