@@ -44,10 +44,10 @@ export async function downloadVerified(url: string, dest: string, sha256: string
     const total = Number(res.headers.get('content-length')) || 0;
     if (!opts.quiet) {
       bar = new SingleBar({
-        format: `${path.basename(dest).padEnd(28)} [{bar}] {percentage}% | {got}/{size} MB | ETA {eta}s`,
+        format: `${path.basename(dest).padEnd(28)} [{bar}] {percentage}% | {got} / {size} | ETA {eta}s`,
         hideCursor: true,
       });
-      bar.start(total || 1, 0, { got: '0.0', size: total ? (total / 1e6).toFixed(1) : '?' });
+      bar.start(total || 1, 0, { got: formatBytes(0), size: total ? formatBytes(total) : '?' });
     }
     const hash = createHash('sha256');
     let got = 0;
@@ -56,7 +56,7 @@ export async function downloadVerified(url: string, dest: string, sha256: string
         touch();
         hash.update(chunk);
         got += chunk.length;
-        bar?.update(total ? got : 0, { got: (got / 1e6).toFixed(1) });
+        bar?.update(total ? got : 0, { got: formatBytes(got) });
         cb(null, chunk);
       },
     });
@@ -73,11 +73,18 @@ export async function downloadVerified(url: string, dest: string, sha256: string
       );
     }
     fs.renameSync(tmp, dest);
+    bar?.stop();
+    bar = null;
+    if (!opts.quiet) process.stderr.write(`${path.basename(dest)}: ${formatBytes(got)}, SHA-256 verified\n`);
   } finally {
     clearTimeout(idle);
     bar?.stop();
     fs.rmSync(tmp, { force: true });
   }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
 }
 
 function describeFetchError(err: unknown, timedOut: boolean, idleMs: number): string {

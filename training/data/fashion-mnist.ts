@@ -216,9 +216,10 @@ function notFoundMessage(opts: DiscoveryOptions, reason: string, target?: string
     .map((c) => `${c.label} (${c.dir})`)
     .join(', ');
   const urls = FILE_KEYS.map((k) => `    ${OFFICIAL_BASE_URLS[0]}${FILE_NAMES[k]}.gz`).join('\n');
+  const forced = opts.download === 'force';
   return [
-    `Fashion-MNIST was not found and could not be downloaded: ${reason}`,
-    `Looked in: ${looked}.`,
+    forced ? `Fashion-MNIST could not be downloaded: ${reason}` : `Fashion-MNIST was not found and could not be downloaded: ${reason}`,
+    ...(forced ? [] : [`Looked in: ${looked}.`]),
     `Get it one of these ways:`,
     `  - Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist   (installs ${SYSTEM_DIR})`,
     `  - download these four files into ${where} (or any folder, then pass --data DIR or set $${ENV_VAR}):`,
