@@ -74,7 +74,8 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (actual > expected) {
     throw new Error(`${file}: ${actual - expected} unexpected bytes after the [${dims.join(', ')}] data; the file is not a clean IDX file`);
   }
-  return { dims, data: bytes.subarray(headerBytes) };
+  // A copy with its own buffer at offset 0: callers may hand `.buffer` to tfjs or a worker without surprises.
+  return { dims, data: new Uint8Array(bytes.subarray(headerBytes)) };
 }
 
 /** Reads an IDX file (gzip or raw). */
