@@ -6,16 +6,26 @@
 import { maskOf } from '../../training/nets/layers';
 import { ExportError, LayerPlan, LowerContext, Lowering, Value, batchNormAffine, getWeight, isIdentity } from './types';
 
-function gemm(ctx: LowerContext, name: string, kernel: Float32Array, bias: Float32Array, nIn: number, nOut: number, x: Value, plan: LayerPlan): Value {
-  if (x.layout !== 'vec') throw new ExportError(`model "${ctx.model}": dense layer "${name}" needs a [N, F] input, got an image (add a reshape)`);
-  if (x.features !== nIn) throw new ExportError(`model "${ctx.model}": dense layer "${name}" expects ${nIn} input features, got ${x.features}`);
+/**
+ * The exported [nIn, nOut] kernel and [nOut] bias of a dense layer: folded batch norm, input rows and output
+ * columns permuted to the stored feature orders. Computed once on the host, so the graph has one Gemm.
+ */
+export function exportedDense(
+  ctx: LowerContext,
+  name: string,
+  kernel: Float32Array,
+  bias: Float32Array,
+  nIn: number,
+  nOut: number,
+  inPerm: Int32Array | undefined,
+  plan: LayerPlan,
+): { w: Float32Array; b: Float32Array } {
   let scale: Float32Array | undefined;
   let shift: Float32Array | undefined;
   if (plan.foldBn) {
     if (plan.foldBn.features !== nOut) throw new ExportError(`model "${ctx.model}": batch norm "${plan.foldBn.name}" has ${plan.foldBn.features} features after "${name}" with ${nOut} units`);
     ({ scale, shift } = batchNormAffine(ctx, plan.foldBn));
   }
-  const inPerm = x.perm;
   const outPerm = plan.outPerm;
   const w = new Float32Array(nIn * nOut);
   const b = new Float32Array(nOut);
@@ -28,10 +38,17 @@ function gemm(ctx: LowerContext, name: string, kernel: Float32Array, bias: Float
       w[i * nOut + j] = kernel[si * nOut + sj] * s;
     }
   }
+  return { w, b };
+}
+
+function gemm(ctx: LowerContext, name: string, kernel: Float32Array, bias: Float32Array, nIn: number, nOut: number, x: Value, plan: LayerPlan): Value {
+  if (x.layout !== 'vec') throw new ExportError(`model "${ctx.model}": dense layer "${name}" needs a [N, F] input, got an image (add a reshape)`);
+  if (x.features !== nIn) throw new ExportError(`model "${ctx.model}": dense layer "${name}" expects ${nIn} input features, got ${x.features}`);
+  const { w, b } = exportedDense(ctx, name, kernel, bias, nIn, nOut, x.perm, plan);
   const W = ctx.g.weight(`${ctx.prefix}${name}.kernel`, w, [nIn, nOut]);
   const B = ctx.g.weight(`${ctx.prefix}${name}.bias`, b, [nOut]);
   const y = ctx.g.op('Gemm', [x.name, W, B], {}, `${ctx.prefix}${name}`);
-  return { layout: 'vec', name: y, features: nOut, perm: isIdentity(outPerm) ? undefined : outPerm };
+  return { layout: 'vec', name: y, features: nOut, perm: isIdentity(plan.outPerm) ? undefined : plan.outPerm };
 }
 
 export const lowerDense: Lowering<'dense'> = (ctx, layer, x, plan) => {

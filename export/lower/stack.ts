@@ -32,13 +32,14 @@ export function planStack(stack: Stack): { plan: LayerPlan; folded: boolean }[] 
   return out;
 }
 
-export function lowerStack(ctx: LowerContext, stack: Stack, x: Value): Value {
+/** Lowers `stack` applied to `x`; `from` skips layers a caller has already lowered itself (planning sees them all). */
+export function lowerStack(ctx: LowerContext, stack: Stack, x: Value, from = 0): Value {
   if (!Array.isArray(stack)) throw new ExportError(`model "${ctx.model}": expected a stack (array of layer specs)`);
   const plans = planStack(stack);
   let y = x;
   stack.forEach((layer: LayerSpec, i) => {
     const lower = loweringFor(layer, i, ctx.model);
-    if (plans[i].folded) return;
+    if (plans[i].folded || i < from) return;
     try {
       y = lower(ctx, layer, y, plans[i].plan);
     } catch (e) {

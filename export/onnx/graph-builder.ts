@@ -89,9 +89,17 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A graph input named exactly `name` (public interface names must not be renamed). */
   input(name: string, elemType: DataTypeCode, shape: Dim[]): string {
     if (this.names.has(name)) throw new Error(`internal error: graph input name ${name} is already used`);
     this.names.add(name);
+    this.inputs.push(valueInfo(name, elemType, shape));
+    return name;
+  }
+
+  /** A graph input with a fresh name derived from `hint` (Loop body inputs, which nobody feeds by name). */
+  freshInput(hint: string, elemType: DataTypeCode, shape: Dim[]): string {
+    const name = this.unique(hint);
     this.inputs.push(valueInfo(name, elemType, shape));
     return name;
   }
@@ -104,6 +112,12 @@ export class GraphBuilder {
       this.nodes.push({ name: this.unique(`${name}/Identity`), op_type: 'Identity', input: [value], output: [name], attribute: [] });
     }
     this.outputs.push(valueInfo(name, elemType, shape));
+  }
+
+  /** Declares `value` itself as an output (Loop body outputs, matched by position, not name). */
+  outputValue(value: string, elemType: DataTypeCode, shape: Dim[]): void {
+    if (this.outputs.some((o) => o.name === value)) throw new Error(`internal error: ${value} is already an output`);
+    this.outputs.push(valueInfo(value, elemType, shape));
   }
 
   /** A float32 weight (an initializer of the outermost graph). */

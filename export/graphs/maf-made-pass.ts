@@ -1,0 +1,26 @@
+/** What the MAF graphs share: one MADE pass lowered from its stack, and the definition's sanity checks. */
+import { MadeDefinition } from '../../training/nets/made';
+import { MafDefinition, invertPermutation } from '../../training/nets/maf';
+import { attr } from '../onnx/graph-builder';
+import { lowerStack } from '../lower/stack';
+import { ExportError, LowerContext } from '../lower/types';
+
+/** One MADE pass on h [N, D]: mu, alpha [N, D] each. */
+export function madePass(ctx: LowerContext, made: MadeDefinition, h: string, k: number): { mu: string; alpha: string } {
+  const d = made.inputSize;
+  const out = lowerStack(ctx, made.stack, { layout: 'vec', name: h, features: d });
+  if (out.layout !== 'vec' || out.features !== 2 * d || out.perm) {
+    throw new ExportError(`model "${ctx.model}": MADE of flow ${k} must output [N, ${2 * d}] (mu, alpha)`);
+  }
+  const [mu, alpha] = ctx.g.opN('Split', [out.name, ctx.g.int64s([d, d])], 2, { axis: attr.int(1) }, `flow${k}.mu_alpha`);
+  return { mu, alpha };
+}
+
+export function checkDefinition(def: MafDefinition, model: string): void {
+  for (const [k, f] of def.flows.entries()) {
+    if (f.made.inputSize !== def.inputSize || f.permutation.length !== def.inputSize) {
+      throw new ExportError(`model "${model}": flow ${k} does not have D = ${def.inputSize} dimensions`);
+    }
+    invertPermutation(f.permutation);
+  }
+}
