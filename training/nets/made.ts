@@ -1,0 +1,121 @@
+/**
+ * MADE (Germain et al. 2015) as a Gaussian autoregressive layer: one masked MLP maps x: [N, D] to the shift mu and
+ * log-scale alpha of every dimension, with output i depending only on inputs of lower degree.
+ *
+ * The definition (`madeDefinition`) is pure data: the degrees and a layers.ts `Stack` of `maskedDense` + `relu`
+ * specs. Training applies it here with tfjs; export folds each mask into its kernel and lowers the same stack.
+ *
+ * Degrees follow the PyTorch course reference (shared/tools/torch_reference.py): inputs get a permutation of
+ * 0..D-1 (the identity for the sequential ordering), hidden unit k gets k mod (D-1), hidden layers connect with
+ * `>=`, and the output layer connects with strict `>` using the input degrees (the reference's
+ * `arange(D) - 1` with `>=` is the same mask). The output layer repeats the D degrees twice.
+ *
+ * Output layout of the stack ([N, 2D]): columns 0..D-1 are mu, columns D..2D-1 are alpha; both are indexed like
+ * the input columns (not by degree).
+ *
+ * Directions (the MAF convention):
+ *   density   x -> z: z_i = (x_i - mu_i(x)) * exp(-alpha_i(x)), one pass, log|det dz/dx| = -sum_i alpha_i
+ *   sampling  z -> x: x_i = mu_i(x_<i) + z_i * exp(alpha_i(x_<i)), D passes (one degree per pass),
+ *             log|det dx/dz| = +sum_i alpha_i
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '../../runtime/core/random';
+import { applyStack, Params, Stack } from './layers';
+
+export interface MadeConfig {
+  /** D, the number of dimensions (>= 2). */
+  inputSize: number;
+  /** Units per hidden layer. */
+  hiddenSize: number;
+  /** Number of hidden layers (0 gives a masked linear map). */
+  nHidden: number;
+  /** 'sequential' (default): input i has degree i. 'random': a permutation drawn from `seed`. */
+  ordering?: 'sequential' | 'random';
+  /** Seed of the random ordering (ignored for 'sequential'). */
+  seed?: number;
+}
+
+export interface MadeDefinition {
+  inputSize: number;
+  /** Degree of each input column, a permutation of 0..D-1: output i sees input j iff degrees[j] < degrees[i]. */
+  degrees: number[];
+  /** [N, D] -> [N, 2D]: mu in columns 0..D-1, alpha in columns D..2D-1. */
+  stack: Stack;
+}
+
+function checkPositiveInt(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new Error(`MADE config: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** The input degrees of a MADE: identity for 'sequential', a seeded permutation for 'random'. */
+export function madeInputDegrees(cfg: MadeConfig): number[] {
+  const d = cfg.inputSize;
+  const ordering = cfg.ordering ?? 'sequential';
+  if (ordering === 'sequential') return Array.from({ length: d }, (_, i) => i);
+  if (ordering === 'random') {
+    if (cfg.seed === undefined) throw new Error(`MADE config: ordering 'random' needs a seed`);
+    return Array.from(new Random(cfg.seed, 7).permutation(d));
+  }
+  throw new Error(`MADE config: ordering must be 'sequential' or 'random', got ${JSON.stringify(ordering)}`);
+}
+
+/** Pure: config -> degrees and layer specs. Layer names are `${prefix}.h0 .. h{nHidden-1}` and `${prefix}.out`. */
+export function madeDefinition(cfg: MadeConfig, prefix = 'made'): MadeDefinition {
+  const d = checkPositiveInt('inputSize', cfg.inputSize, 2);
+  const h = checkPositiveInt('hiddenSize', cfg.hiddenSize, 1);
+  const nHidden = checkPositiveInt('nHidden', cfg.nHidden, 0);
+  const degrees = madeInputDegrees(cfg);
+  // With D = 2 every hidden unit has degree 0: it sees x_0 only, and feeds the outputs of dimension 1.
+  const hiddenDegrees = Array.from({ length: h }, (_, k) => k % (d - 1));
+  const stack: Stack = [];
+  let prev = degrees;
+  for (let l = 0; l < nHidden; l++) {
+    stack.push({ kind: 'maskedDense', name: `${prefix}.h${l}`, inDegrees: prev, outDegrees: hiddenDegrees, strict: false });
+    stack.push({ kind: 'relu' });
+    prev = hiddenDegrees;
+  }
+  stack.push({ kind: 'maskedDense', name: `${prefix}.out`, inDegrees: prev, outDegrees: [...degrees, ...degrees], strict: true });
+  return { inputSize: d, degrees, stack };
+}
+
+/** mu, alpha: [N, D] each, from one pass of the masked network. */
+export function madeParams(made: MadeDefinition, params: Params, x: tf.Tensor2D): { mu: tf.Tensor2D; alpha: tf.Tensor2D } {
+  const out = applyStack(made.stack, params, x, { training: false }) as tf.Tensor2D;
+  const [mu, alpha] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { mu, alpha };
+}
+
+/** Density direction x -> z in one pass; logDet = log|det dz/dx| = -sum_i alpha_i, shape [N]. */
+export function madeInverse(made: MadeDefinition, params: Params, x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const { mu, alpha } = madeParams(made, params, x);
+    const z = tf.mul(tf.sub(x, mu), tf.exp(tf.neg(alpha))) as tf.Tensor2D;
+    return { z, logDet: tf.neg(tf.sum(alpha, 1)) as tf.Tensor1D };
+  });
+}
+
+/**
+ * Sampling direction z -> x: pass t (t = 0..D-1) sets the dimension of degree t from the network's output on the
+ * dimensions already set; the others stay 0, so values not yet valid never enter the network (0 * inf would be NaN
+ * even through a masked weight). logDet = log|det dx/dz| = +sum_i alpha_i from the last pass, shape [N].
+ */
+export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const [n, d] = z.shape;
+    if (d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
+    let x = tf.zeros([n, d]) as tf.Tensor2D;
+    let alpha: tf.Tensor2D | null = null;
+    for (let t = 0; t < d; t++) {
+      const p = madeParams(made, params, x);
+      const next = tf.add(p.mu, tf.mul(z, tf.exp(p.alpha)));
+      const pick = tf.tensor2d(made.degrees.map((g) => g === t), [1, d], 'bool');
+      x = tf.where(tf.broadcastTo(pick, [n, d]), next, x) as tf.Tensor2D;
+      alpha = p.alpha;
+    }
+    // alpha of the last pass saw every dimension of degree < D-1 set: it is the final alpha of every dimension.
+    return { x, logDet: tf.sum(alpha!, 1) as tf.Tensor1D };
+  });
+}
