@@ -1,0 +1,6 @@
+/**
+ * Every trainable model: importing a run file registers it (see registry.ts). Add one line per run below.
+ */
+export { getRun, listRuns, readSettings, registerRun, type RunDefinition, type TrainFlags } from './registry';
+
+// runs:

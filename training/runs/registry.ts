@@ -1,0 +1,94 @@
+/**
+ * The trainable models `dgm train <model>` knows. Each run file (training/runs/<model>.ts) builds its model and
+ * calls runTraining; at its end it registers itself:
+ *
+ *   registerRun({ name: 'maf-moons', description: 'MAF on two moons (2-D)', train: trainMafMoons });
+ *
+ * and training/runs/index.ts gets one line `import './maf-moons';` so the CLI sees it. `train` receives the
+ * parsed common flags (TrainFlags) with the backend already initialised, and returns runTraining's result; the
+ * CLI prints its message and turns its status into the exit code.
+ */
+import type { ProgressMode } from '../harness/progress';
+import type { TrainingResult } from '../harness/loop';
+
+export interface TrainFlags {
+  /** The registered model name (the <model> argument). */
+  model: string;
+  /** Run name (--name, default the model name) and its folder (--run-dir, default runs/<name>). */
+  name: string;
+  runDir: string;
+  /** Undefined when not given: the run applies its own default. `steps`, when given, overrides `epochs`. */
+  epochs?: number;
+  steps?: number;
+  batch?: number;
+  seed: number;
+  resume: boolean;
+  /** Start over: runTraining deletes the folder's checkpoints and metrics. */
+  fresh: boolean;
+  /** --data: dataset folder (Fashion-MNIST); undefined means the data module's discovery order. */
+  data?: string;
+  checkpointEvery?: number;
+  logEvery?: number;
+  /** Run-specific settings from repeated --set key=value; read them with readSettings so unknown keys fail. */
+  set: Record<string, string>;
+  /** The tfjs backend in use (initBackend's answer). */
+  backend: string;
+  progress: ProgressMode;
+  /** The command line that resumes this run; pass it to runTraining as resumeCommand. */
+  resumeCommand: string;
+}
+
+export interface RunDefinition {
+  name: string;
+  /** One line for `dgm train --list`. */
+  description: string;
+  train(flags: TrainFlags): Promise<TrainingResult>;
+}
+
+const runs = new Map<string, RunDefinition>();
+
+export function registerRun(def: RunDefinition): void {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(def.name)) throw new Error(`registerRun: model name ${JSON.stringify(def.name)} must be lower-case letters, digits and dashes`);
+  if (runs.has(def.name)) throw new Error(`registerRun: a model named ${def.name} is already registered`);
+  runs.set(def.name, def);
+}
+
+export function listRuns(): RunDefinition[] {
+  return [...runs.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function getRun(name: string): RunDefinition {
+  const def = runs.get(name);
+  if (!def) {
+    const known = listRuns().map((r) => r.name);
+    throw new Error(`unknown model ${JSON.stringify(name)}; trainable models: ${known.length ? known.join(', ') : '(none registered yet)'}`);
+  }
+  return def;
+}
+
+export type SettingValue = number | string | boolean;
+
+/**
+ * Run-specific --set values typed by the defaults: `readSettings(flags.set, { lr: 1e-3, hidden: 512 })` gives
+ * { lr, hidden } as numbers, with an error for an unknown key or a value of the wrong type.
+ */
+export function readSettings<T extends Record<string, SettingValue>>(set: Record<string, string>, defaults: T): T {
+  const out: Record<string, SettingValue> = { ...defaults };
+  for (const [key, raw] of Object.entries(set)) {
+    if (!(key in defaults)) {
+      throw new Error(`--set ${key}: unknown setting; this model has ${Object.keys(defaults).map((k) => `${k} (default ${defaults[k]})`).join(', ') || 'none'}`);
+    }
+    const d = defaults[key];
+    if (typeof d === 'number') {
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`--set ${key}=${raw}: expected a number`);
+      out[key] = v;
+    } else if (typeof d === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new Error(`--set ${key}=${raw}: expected true or false`);
+      out[key] = raw === 'true';
+    } else {
+      out[key] = raw;
+    }
+  }
+  return out as T;
+}
