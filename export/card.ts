@@ -1,0 +1,120 @@
+/**
+ * The model card: what an exported model is and how to call it, as models/<name>/card.json and, the same JSON,
+ * inside every .onnx file of the model as metadata_props (key `dgm.card`), so an app holding only one .onnx file
+ * knows its inputs, outputs, latent size, classes and pixel range. Keys of metadata_props:
+ *   dgm.card    the whole card (JSON, below)
+ *   dgm.role    what this file computes: generator | discriminator | log_prob | sample
+ *   dgm.name    the model's name (= its runs/ and models/ folder name)
+ *   dgm.format  the card format, CARD_FORMAT
+ */
+import { Dim } from './onnx/graph-builder';
+import { IR_VERSION, OPSET } from './onnx/proto';
+import { PRODUCER } from './onnx/model';
+import { TensorDesc } from './graphs/built-graph';
+
+export const CARD_FORMAT = 'dgm-model-card/1';
+
+export interface GraphCard {
+  /** File name inside models/<name>/. */
+  file: string;
+  role: 'generator' | 'discriminator' | 'log_prob' | 'sample';
+  inputs: TensorDesc[];
+  outputs: TensorDesc[];
+  bytes: number;
+}
+
+export interface ParityCheck {
+  file: string;
+  output: string;
+  /** What was fed: e.g. '1000 z ~ N(0, I)', '1000 Fashion-MNIST test images'. */
+  inputs: string;
+  n: number;
+  maxAbsError: number;
+  tolerance: number;
+  unit?: string;
+}
+
+export interface ImageFacts {
+  /** The ONNX image tensors are NCHW. */
+  layout: 'NCHW';
+  channels: number;
+  height: number;
+  width: number;
+  /** Range of the pixels the model was trained on; generator outputs are meant for this range. */
+  pixelRange: [number, number];
+  /** Whether the generator's last layer squashes into pixelRange (tanh) or only learned to stay near it. */
+  squashed: boolean;
+}
+
+export interface ModelCard {
+  format: typeof CARD_FORMAT;
+  name: string;
+  /** The checkpoint's kind (e.g. 'maf', 'gan', 'cgan', 'wgan-gp'). */
+  kind: string;
+  family: 'gan' | 'maf';
+  description: string;
+  files: GraphCard[];
+  /** z size: the generator's latent size, or D for a flow (its latent has the data's shape). */
+  latentSize: number;
+  numClasses: number;
+  /** Class names of a conditional model (label i is classNames[i]); [] when unconditional. */
+  classNames: string[];
+  /** GAN images. */
+  image?: ImageFacts;
+  /** Flows: the coordinates x lives in (e.g. moons standardised, or logit-transformed dequantised pixels). */
+  data?: { dimensions: number; space: string; details?: Record<string, unknown> };
+  training: {
+    run: string;
+    checkpoint: string;
+    step: number;
+    epoch: number;
+    config: unknown;
+    /** Last logged value of each metric of the run (metrics.jsonl), and the best one where the run tracked it. */
+    metrics: Record<string, number>;
+    meta?: Record<string, unknown>;
+  };
+  parity: {
+    reference: string;
+    runtime: string;
+    checks: ParityCheck[];
+  };
+  checker: { ran: boolean; detail: string };
+  export: {
+    commit: string;
+    dirty: boolean;
+    opset: number;
+    irVersion: number;
+    producer: string;
+    exportedAt: string;
+  };
+}
+
+export function exportFacts(commit: { commit: string; dirty: boolean }, now = new Date()): ModelCard['export'] {
+  return { commit: commit.commit, dirty: commit.dirty, opset: OPSET, irVersion: IR_VERSION, producer: PRODUCER, exportedAt: now.toISOString() };
+}
+
+export function cardMetadata(card: ModelCard, role: string): Record<string, string> {
+  return { 'dgm.format': CARD_FORMAT, 'dgm.name': card.name, 'dgm.role': role, 'dgm.card': JSON.stringify(card) };
+}
+
+/** Parses and checks a card (from card.json or from `dgm.card`); errors name what is wrong. */
+export function parseCard(json: string, where: string): ModelCard {
+  let c: unknown;
+  try {
+    c = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`${where}: model card is not valid JSON (${(e as Error).message})`);
+  }
+  const card = c as Partial<ModelCard>;
+  if (!card || typeof card !== 'object' || card.format !== CARD_FORMAT) {
+    throw new Error(`${where}: not a model card of format ${CARD_FORMAT} (format: ${JSON.stringify(card?.format)})`);
+  }
+  for (const k of ['name', 'kind', 'family', 'files', 'latentSize'] as const) {
+    if (card[k] === undefined) throw new Error(`${where}: model card has no "${k}"`);
+  }
+  return card as ModelCard;
+}
+
+export function shapeText(shape: Dim[]): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -1,0 +1,113 @@
+/**
+ * The export pipeline for one model, whatever its family: build every graph, measure parity with tfjs in
+ * onnxruntime-node, run the reference checker when it is available, then write models/<name>/ (every .onnx with
+ * the card in its metadata, and card.json) in one atomic step. A parity failure or checker rejection writes
+ * nothing.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BuiltGraph } from './graphs/built-graph';
+import { builtToBytes } from './graphs/to-model';
+import { GraphCard, ModelCard, ParityCheck, cardMetadata, exportFacts } from './card';
+import { checkOnnxFiles, checkerUnavailable } from './onnx-checker';
+import { ExportError } from './lower/types';
+import { failedChecks } from './validate';
+import { writeDirAtomic } from './write-dir';
+import { gitCommit } from './git-info';
+
+export interface ExportJob {
+  name: string;
+  kind: string;
+  family: ModelCard['family'];
+  description: string;
+  graphs: { file: string; built: BuiltGraph }[];
+  facts: Pick<ModelCard, 'latentSize' | 'numClasses' | 'classNames' | 'image' | 'data' | 'training'>;
+  /** Parity of the graphs (file -> bytes without metadata; the graph is the same once the card is added). */
+  parity(bytes: Map<string, Uint8Array>): Promise<ParityCheck[]>;
+  reference: string;
+}
+
+export type CheckerMode = 'require' | 'auto' | 'off';
+
+export interface ExportResult {
+  dir: string;
+  card: ModelCard;
+  files: { file: string; bytes: number }[];
+}
+
+function runChecker(bytes: Map<string, Uint8Array>, mode: CheckerMode, name: string): ModelCard['checker'] {
+  if (mode === 'off') return { ran: false, detail: 'not run (--no-checker)' };
+  const why = checkerUnavailable();
+  if (why) {
+    if (mode === 'require') throw new ExportError(`model "${name}": the ONNX checker is required but cannot run: ${why}`);
+    return { ran: false, detail: `not run: ${why}` };
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dgm-check-'));
+  try {
+    const files = [...bytes.entries()].map(([file, b]) => {
+      const p = path.join(tmp, file);
+      fs.writeFileSync(p, b);
+      return p;
+    });
+    const results = checkOnnxFiles(files);
+    const bad = results.filter((r) => !r.ok);
+    if (bad.length) throw new ExportError(`model "${name}": the ONNX checker rejects ${bad.map((r) => `${path.basename(r.file)}: ${r.error}`).join('; ')}`);
+    return { ran: true, detail: `onnx ${results[0]?.onnx} check_model(full_check=True) + strict shape inference: ok` };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function exportModel(job: ExportJob, outDir: string, opts: { checker?: CheckerMode; runtime: string }): Promise<ExportResult> {
+  const plain = new Map<string, Uint8Array>();
+  for (const g of job.graphs) plain.set(g.file, builtToBytes(g.built));
+  const checks = await job.parity(plain);
+  const failed = failedChecks(checks);
+  if (failed.length) {
+    throw new ExportError(
+      `model "${job.name}": ONNX and tfjs disagree: ` +
+        failed.map((c) => `${c.file} ${c.output} on ${c.inputs}: max |error| ${c.maxAbsError} > ${c.tolerance}`).join('; ') +
+        ' (nothing written)',
+    );
+  }
+  const checker = runChecker(plain, opts.checker ?? 'auto', job.name);
+  const files: GraphCard[] = job.graphs.map((g) => ({
+    file: g.file,
+    role: g.built.role as GraphCard['role'],
+    inputs: g.built.inputs,
+    outputs: g.built.outputs,
+    bytes: 0,
+  }));
+  const card: ModelCard = {
+    format: 'dgm-model-card/1',
+    name: job.name,
+    kind: job.kind,
+    family: job.family,
+    description: job.description,
+    files,
+    ...job.facts,
+    parity: { reference: job.reference, runtime: opts.runtime, checks },
+    checker,
+    export: exportFacts(gitCommit()),
+  };
+  // File sizes go into the card, which goes into the files: the card's own length changes the sizes, so encode
+  // until they agree (two rounds at most unless a size gains a digit).
+  const out: Record<string, Uint8Array | string> = {};
+  let stable = false;
+  for (let round = 0; round < 4 && !stable; round++) {
+    stable = true;
+    for (const [i, g] of job.graphs.entries()) {
+      const b = builtToBytes(g.built, cardMetadata(card, g.built.role));
+      out[g.file] = b;
+      if (files[i].bytes !== b.length) {
+        files[i].bytes = b.length;
+        stable = false;
+      }
+    }
+  }
+  if (!stable) throw new Error(`internal error: model "${job.name}": file sizes in the card did not settle`);
+  out['card.json'] = JSON.stringify(card, null, 2) + '\n';
+  writeDirAtomic(outDir, out);
+  return { dir: outDir, card, files: files.map((f) => ({ file: f.file, bytes: f.bytes })) };
+}

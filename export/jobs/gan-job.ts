@@ -1,0 +1,55 @@
+/** An ExportJob for a GAN: generator (model.onnx) and discriminator (discriminator.onnx). */
+import { GanDefinition } from '../../training/nets/gan-nets';
+import { Params } from '../../training/nets/layers';
+import { ModelCard } from '../card';
+import { discriminatorGraph } from '../graphs/discriminator';
+import { generatorGraph } from '../graphs/generator';
+import { ExportJob } from '../export-model';
+import { WeightMap } from '../lower/types';
+import { RealImages, ganParity } from '../validate';
+
+export const GAN_FILES = { generator: 'model.onnx', discriminator: 'discriminator.onnx' } as const;
+
+export interface GanJobInput {
+  name: string;
+  kind: string;
+  def: GanDefinition;
+  /** tfjs parameters of both networks (the parity reference) and the same values as export weights. */
+  params: Params;
+  weights: WeightMap;
+  training: ModelCard['training'];
+  classNames: readonly string[];
+  real?: RealImages;
+  parityN?: number;
+  reference: string;
+}
+
+export function ganJob(input: GanJobInput): ExportJob {
+  const { def, name } = input;
+  const k = def.config.numClasses;
+  const [h, w, c] = def.imageShape;
+  if (k > 0 && input.classNames.length < k) throw new Error(`model "${name}": ${k} classes but only ${input.classNames.length} class names`);
+  return {
+    name,
+    kind: input.kind,
+    family: 'gan',
+    description:
+      `${k > 0 ? `class-conditional GAN (${k} classes, ${def.config.head} discriminator head)` : 'GAN'} on Fashion-MNIST: ` +
+      `${GAN_FILES.generator} maps z [N, ${def.config.dimZ}]${k > 0 ? ' and label [N]' : ''} to images [N, ${c}, ${h}, ${w}]; ` +
+      `${GAN_FILES.discriminator} maps images${k > 0 ? ' and labels' : ''} to logits [N]`,
+    graphs: [
+      { file: GAN_FILES.generator, built: generatorGraph(def, input.weights, name) },
+      { file: GAN_FILES.discriminator, built: discriminatorGraph(def, input.weights, name) },
+    ],
+    facts: {
+      latentSize: def.config.dimZ,
+      numClasses: k,
+      classNames: k > 0 ? input.classNames.slice(0, k) : [],
+      image: { layout: 'NCHW', channels: c, height: h, width: w, pixelRange: [-1, 1], squashed: def.config.outputTanh },
+      training: input.training,
+    },
+    reference: input.reference,
+    parity: (bytes) =>
+      ganParity(def, input.params, GAN_FILES, { generator: bytes.get(GAN_FILES.generator)!, discriminator: bytes.get(GAN_FILES.discriminator)! }, { n: input.parityN, real: input.real }),
+  };
+}
