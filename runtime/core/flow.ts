@@ -1,0 +1,137 @@
+/**
+ * A normalizing flow exported as two graphs (log_prob: x -> log_prob, z; sample: z -> x), the same on every
+ * runtime. Sessions are opened on first use and then reused; rows go through in bounded batches.
+ */
+import { DEFAULT_MAX_BATCH, mapBatches } from './batching.js';
+import { FlowSpec } from './card.js';
+import { checkCount, checkRows, checkSeed } from './checks.js';
+import { bitsPerDim, dequantize, fromModel, toModel } from './data-transform.js';
+import { Engine } from './engine.js';
+import { now } from './gan-sampler.js';
+import { latentNoise } from './noise.js';
+
+/** Opens the session for one of the model's files (by its name in the card), with the caller's provider choice. */
+export type EngineOpener = (file: string) => Promise<Engine>;
+
+export interface FlowSampleResult {
+  /** [n, d] in the model's coordinates. */
+  x: Float32Array;
+  /** [n, d] in data coordinates (un-standardised points; pixels in [0, 1] for image flows). */
+  data: Float32Array;
+  n: number;
+  ms: number;
+}
+
+export interface DataLogProb {
+  /** Per-example log-density of the data (nats): of the points, or of the dequantised pixels in [0, 1)^d. */
+  logProb: Float64Array;
+  /** Image flows: bits per dimension of the 8-bit data; else undefined. */
+  bitsPerDim?: Float64Array;
+  ms: number;
+}
+
+export class FlowCore {
+  private readonly engines = new Map<string, Promise<Engine>>();
+
+  constructor(
+    readonly spec: FlowSpec,
+    private readonly open: EngineOpener,
+    readonly maxBatch = DEFAULT_MAX_BATCH,
+  ) {}
+
+  get dims(): number {
+    return this.spec.dims;
+  }
+
+  private opened?: Engine;
+
+  /** The execution provider of the sessions ('' before the first one is open). */
+  get provider(): string {
+    return this.opened?.provider ?? '';
+  }
+
+  get providerNote(): string {
+    return this.opened?.note ?? '';
+  }
+
+  /** The session for one of the model's files, opened once and reused. */
+  protected openFile(file: string): Promise<Engine> {
+    let e = this.engines.get(file);
+    if (!e) {
+      e = this.open(file).then((engine) => (this.opened = engine));
+      this.engines.set(file, e);
+      e.catch(() => this.engines.delete(file)); // a failed open can be retried
+    }
+    return e;
+  }
+
+  /** Opens the sessions now rather than on first use (so the first call's time is the model's alone). */
+  async warm(): Promise<void> {
+    const files = [this.spec.logProb?.file, this.spec.sample?.file].filter((f): f is string => !!f);
+    await Promise.all(files.map((f) => this.openFile(f)));
+  }
+
+  /** log p(x) in nats for rows x [n, d] in the model's coordinates (flat or nested). */
+  async logProb(x: unknown): Promise<Float32Array> {
+    const io = this.spec.logProb;
+    if (!io) throw new Error(`model ${this.spec.name}: its card lists no log_prob graph`);
+    const d = this.spec.dims;
+    const { data, n } = checkRows('x', x, d);
+    const engine = await this.openFile(io.file);
+    return mapBatches(n, this.maxBatch, 1, async ({ start, count }) => {
+      const out = await engine.run({ [io.x]: { type: 'float32', data: data.subarray(start * d, (start + count) * d), dims: [count, d] } }, [io.logProb]);
+      return out[io.logProb].data;
+    });
+  }
+
+  /**
+   * log-density of data rows: points for a standardised flow, or 8-bit pixels (integers 0..255) for an image flow,
+   * which are dequantised with noise from `seed` (default 0) and scored in bits/dim too.
+   */
+  async logProbData(rows: unknown, seed = 0): Promise<DataLogProb> {
+    const d = this.spec.dims;
+    const t = this.spec.transform;
+    const t0 = now();
+    let input: Float32Array;
+    let n: number;
+    if (t.kind === 'logit') {
+      const checked = checkRows('pixels', rows, d);
+      input = dequantize(checked.data, t.levels, checkSeed(seed));
+      n = checked.n;
+    } else {
+      const checked = checkRows('x', rows, d);
+      input = checked.data;
+      n = checked.n;
+    }
+    const { x, logDet } = toModel(t, input, d);
+    const lp = await this.logProb(x);
+    const logProb = new Float64Array(n);
+    for (let i = 0; i < n; i++) logProb[i] = lp[i] + logDet[i];
+    let bits: Float64Array | undefined;
+    if (t.kind === 'logit') bits = logProb.map((v) => bitsPerDim(v, d, t.levels));
+    return { logProb, bitsPerDim: bits, ms: now() - t0 };
+  }
+
+  async sample(req: { n: number; seed: number }): Promise<FlowSampleResult> {
+    if (typeof req !== 'object' || req === null) throw new Error('sample() takes { n, seed }');
+    const io = this.spec.sample;
+    if (!io) throw new Error(`model ${this.spec.name}: its card lists no sample graph`);
+    const n = checkCount('n', req.n);
+    const seed = checkSeed(req.seed);
+    const d = this.spec.dims;
+    const z = latentNoise(seed, n, d);
+    const engine = await this.openFile(io.file);
+    const t0 = now();
+    const x = await mapBatches(n, this.maxBatch, d, async ({ start, count }) => {
+      const out = await engine.run({ [io.z]: { type: 'float32', data: z.subarray(start * d, (start + count) * d), dims: [count, d] } }, [io.x]);
+      return out[io.x].data;
+    });
+    return { x, data: fromModel(this.spec.transform, x, d), n, ms: now() - t0 };
+  }
+
+  async release(): Promise<void> {
+    const all = [...this.engines.values()];
+    this.engines.clear();
+    for (const e of all) await (await e).release();
+  }
+}

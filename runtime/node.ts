@@ -1,0 +1,105 @@
+/**
+ * The runtime's Node entry point (onnxruntime-node): load an exported model by its folder or .onnx file and sample
+ * or score it. The model card inside the file says what the model is; the caller does not repeat it.
+ *
+ *   const gan = await GanSampler.load('models/cgan');             // provider: CUDA if installed, else CPU
+ *   const { images, labels } = await gan.sample({ n: 100, seed: 1, labels: 3 });
+ *   const flow = await Flow.load('models/maf-moons');
+ *   const lp = await flow.logProb([[0.1, 0.2]]);  const s = await flow.sample({ n: 500, seed: 1 });
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { cardFromMetadata, flowSpec, ganSpec, GraphCard, ModelCard, Role } from './core/card.js';
+import { FlowCore } from './core/flow.js';
+import { GanSamplerCore } from './core/gan-sampler.js';
+import { readOnnxMetadata } from './core/onnx-metadata.js';
+import { NodeEngineOptions, openNodeEngine } from './node-providers.js';
+
+export { imageGrid, toRGBA } from './core/grid.js';
+export type { ImageBatch, PixelGrid } from './core/grid.js';
+export type { GanSpec, FlowSpec, ModelCard } from './core/card.js';
+export { cudaProviderInstalled, NODE_PROVIDERS, type NodeProvider } from './node-providers.js';
+
+/** A model folder (models/<name>, holding model.onnx), an .onnx file, or the bytes of one. */
+export type ModelSource = string | Uint8Array;
+
+export interface LoadOptions extends NodeEngineOptions {
+  /** Rows per session call (bounds memory); default 256. */
+  maxBatch?: number;
+}
+
+export const PRIMARY_FILE = 'model.onnx';
+
+interface Opened {
+  bytes: Uint8Array;
+  /** For error messages. */
+  where: string;
+  /** Folder of sibling files, when loaded from disk. */
+  dir?: string;
+  card: ModelCard;
+  role: Role;
+  file: GraphCard;
+}
+
+function readFile(file: string): Uint8Array {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `model file ${file} does not exist (export the model with \`dgm export\`)` : `cannot read model file ${file}: ${(err as Error).message}`);
+  }
+  // Its own buffer: small files share Node's pool, and a view over it would see the neighbours.
+  return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+export function openSource(source: ModelSource): Opened {
+  let bytes: Uint8Array;
+  let where: string;
+  let dir: string | undefined;
+  if (typeof source === 'string') {
+    const file = fs.existsSync(source) && fs.statSync(source).isDirectory() ? path.join(source, PRIMARY_FILE) : source;
+    bytes = readFile(file);
+    where = file;
+    dir = path.dirname(file);
+  } else if (source instanceof Uint8Array) {
+    bytes = source;
+    where = 'model bytes';
+  } else {
+    throw new Error(`model source must be a folder, an .onnx file path or a Uint8Array, got ${typeof source}`);
+  }
+  const { card, role, file } = cardFromMetadata(readOnnxMetadata(bytes), where);
+  return { bytes, where, dir, card, role, file };
+}
+
+/** The model card of a folder or .onnx file (e.g. to list models), without starting a session. */
+export function readModelCard(source: ModelSource): ModelCard {
+  return openSource(source).card;
+}
+
+function bytesFor(o: Opened, file: string): Uint8Array {
+  if (file === o.file.file) return o.bytes;
+  if (!o.dir) throw new Error(`${o.where}: ${file} is needed too; load the model from its folder rather than from bytes`);
+  return readFile(path.join(o.dir, file));
+}
+
+export class GanSampler extends GanSamplerCore {
+  static async load(source: ModelSource, opts: LoadOptions = {}): Promise<GanSampler> {
+    const o = openSource(source);
+    const spec = ganSpec(o.card, o.where);
+    const gen = o.card.files.find((f) => f.role === 'generator')!;
+    const engine = await openNodeEngine(bytesFor(o, gen.file), opts);
+    return new GanSampler(engine, spec, opts.maxBatch);
+  }
+}
+
+export class Flow extends FlowCore {
+  static async load(source: ModelSource, opts: LoadOptions = {}): Promise<Flow> {
+    const o = openSource(source);
+    const spec = flowSpec(o.card, o.where);
+    const flow = new Flow(spec, (file) => openNodeEngine(bytesFor(o, file), opts), opts.maxBatch);
+    // Open the file we were given now: a bad provider or file fails at load, not at the first call.
+    await flow.openFile(o.file.file);
+    return flow;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Small exported models for the runtime tests, made by the project's own pipeline (training/nets definitions with
+ * seeded random weights -> export/ -> models folder with the card in every .onnx), so the runtime is tested on the
+ * files it will meet, and tfjs (the definitions applied on the cpu backend) stays an independent reference.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { exportModel } from '../../export/export-model';
+import { ganJob } from '../../export/jobs/gan-job';
+import { mafJob } from '../../export/jobs/maf-job';
+import { weightsFromParams } from '../../export/weights';
+import { Random } from '../../runtime/core/random';
+import { GanDefinition, GanNetConfig, ganDefinition, initGanParams } from '../../training/nets/gan-nets';
+import { Params } from '../../training/nets/layers';
+import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../../training/nets/maf';
+
+export const FMNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+export async function useTfCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+export function tmpDir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `dgm-rt-${tag}-`));
+}
+
+const training = (run: string, config: unknown) => ({ run, checkpoint: '(random init, test fixture)', step: 0, epoch: 0, config, metrics: {} });
+
+/** Batch-norm running statistics away from the identity, so the exported folding is exercised. */
+function randomiseBatchNorms(params: Params, rng: Random): void {
+  for (const [name, v] of params) {
+    let data: Float32Array | undefined;
+    if (name.endsWith('.runningMean') || name.endsWith('.beta')) data = rng.fillNormal(new Float32Array(v.size), 0, 0.3);
+    else if (name.endsWith('.runningVar')) data = Float32Array.from({ length: v.size }, () => 0.5 + rng.uniform());
+    if (data) v.assign(tf.tensor(data, v.shape));
+  }
+}
+
+export interface GanFixture {
+  dir: string;
+  def: GanDefinition;
+  gen: Params;
+  dispose(): void;
+}
+
+/** A course-size GAN (conditional unless numClasses 0) with random weights, exported to `root/<name>`. */
+export async function exportGan(root: string, name: string, cfg: Partial<GanNetConfig>, seed = 1): Promise<GanFixture> {
+  const def = ganDefinition(cfg);
+  const rng = new Random(seed);
+  const { gen, disc } = initGanParams(def, rng);
+  randomiseBatchNorms(gen, rng);
+  const params: Params = new Map([...gen, ...disc]);
+  const dir = path.join(root, name);
+  await exportModel(
+    ganJob({ name, kind: def.config.numClasses > 0 ? 'cgan' : 'gan', def, params, weights: weightsFromParams(params), training: training(name, def.config), classNames: FMNIST_CLASSES, parityN: 8, reference: 'tfjs cpu' }),
+    dir,
+    { checker: 'off', runtime: 'onnxruntime-node' },
+  );
+  return { dir, def, gen, dispose: () => [...gen.values(), ...disc.values()].forEach((v) => v.dispose()) };
+}
+
+export interface MafFixture {
+  dir: string;
+  def: MafDefinition;
+  params: Params;
+  dispose(): void;
+}
+
+/** A small MAF with random weights, exported to `root/<name>` with the given data description. */
+export async function exportMaf(root: string, name: string, cfg: MafConfig, data: { space: string; details?: Record<string, unknown> }, seed = 2): Promise<MafFixture> {
+  const def = mafDefinition(cfg);
+  const params = initMafParams(def, new Random(seed));
+  const dir = path.join(root, name);
+  await exportModel(
+    mafJob({ name, kind: 'maf', def, params, weights: weightsFromParams(params), training: training(name, cfg), data: { dimensions: cfg.inputSize, ...data }, parityN: 16, reference: 'tfjs cpu' }),
+    dir,
+    { checker: 'off', runtime: 'onnxruntime-node' },
+  );
+  return { dir, def, params, dispose: () => [...params.values()].forEach((v) => v.dispose()) };
+}
