@@ -1,0 +1,68 @@
+/**
+ * Gradients for tfjs-core: upstream's own gradient functions (which the CommonJS build Node loads does not include)
+ * plus zero gradients for the comparison kernels, which upstream leaves without one.
+ */
+import { register } from 'module';
+import * as url from 'url';
+import * as tf from '@tensorflow/tfjs-core';
+
+let gradientsLoaded: Promise<void> | null = null;
+
+/**
+ * Registers tfjs's gradient functions (tf.grad / tf.grads / optimizers need them). The CommonJS build of tfjs-core
+ * that Node loads ships no gradients: upstream's `dist/register_all_gradients.js` is an ES module tree whose imports
+ * omit the `.js` extension, which Node's ESM loader refuses. Under Node we add a resolve hook that appends it (for
+ * files inside tfjs-core's dist/ only) and import the tree (~2 s: about 900 modules); under jest, jest.config.js has
+ * swc compile that tree to CommonJS and we require it. The second copy of tfjs-core this loads shares the engine and
+ * the kernel and gradient registries with the first: tfjs keeps them on a global object for exactly this case.
+ * Idempotent.
+ */
+export function loadGradients(): Promise<void> {
+  gradientsLoaded ??= (tf.getGradient(tf.Sum) ? Promise.resolve() : importGradients()).then(registerComparisonGradients);
+  return gradientsLoaded;
+}
+
+async function importGradients(): Promise<void> {
+  const entry = require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  if (process.env.JEST_WORKER_ID !== undefined) {
+    require(entry);
+  } else {
+    const hook = `import { existsSync } from 'node:fs';
+export async function resolve(spec, context, next) {
+  const parent = context.parentURL;
+  if (parent && parent.includes('/@tensorflow/tfjs-core/dist/') && /^\\.\\.?\\//.test(spec) && !spec.endsWith('.js')) {
+    const file = new URL(spec + '.js', parent);
+    return { url: existsSync(file) ? file.href : new URL(spec + '/index.js', parent).href, format: 'module', shortCircuit: true };
+  }
+  return next(spec, context);
+}`;
+    register('data:text/javascript,' + encodeURIComponent(hook));
+    // A real dynamic import: TypeScript would turn `import()` into `require()` under CommonJS.
+    const dynamicImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+    await dynamicImport(url.pathToFileURL(entry).href);
+  }
+  if (!tf.getGradient(tf.Sum)) throw new Error(`loading ${entry} registered no gradients`);
+}
+
+/**
+ * Comparisons are piecewise constant in their inputs, so their gradient is zero (PyTorch treats them the same way).
+ * Upstream registers none, which breaks second-order gradients: the gradient of leakyRelu is where(x > 0, dy,
+ * alpha * dy), so differentiating it again (the WGAN-GP penalty's gradient with respect to the critic's weights)
+ * reaches a Greater node and tfjs stops with "gradient function not found for Greater". Registered only where
+ * upstream has none.
+ */
+const COMPARISONS = [tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual];
+
+function registerComparisonGradients(): void {
+  for (const kernelName of COMPARISONS) {
+    if (tf.getGradient(kernelName)) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [a, b] = saved;
+        return { a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) };
+      },
+    });
+  }
+}
