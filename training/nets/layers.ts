@@ -35,6 +35,10 @@ export type Params = Map<string, tf.Variable>;
 export interface ApplyOptions {
   /** Batch-norm uses batch statistics and updates its running statistics (PyTorch semantics) when true. */
   training: boolean;
+  /** false: in training mode, use the batch statistics but leave the running statistics as they are. A GAN
+   *  step runs the generator twice on the same noise (discriminator step, then generator step) and must update
+   *  them once, as PyTorch does with its single forward pass. Default true. */
+  updateStats?: boolean;
 }
 
 export function maskOf(layer: { inDegrees: number[]; outDegrees: number[]; strict: boolean }): Float32Array {
@@ -146,7 +150,7 @@ export function applyLayer(layer: LayerSpec, params: Params, x: tf.Tensor, opts:
       return tf.add(y, get(params, `${layer.name}.bias`));
     }
     case 'batchNorm':
-      return batchNorm(layer, params, x, opts.training);
+      return batchNorm(layer, params, x, opts.training, opts.updateStats ?? true);
     case 'relu':
       return tf.relu(x);
     case 'leakyRelu':
@@ -180,7 +184,7 @@ function maskTensor(layer: Extract<LayerSpec, { kind: 'maskedDense' }>): tf.Tens
 }
 
 /** Batch norm over every axis but the last (features), with PyTorch's running-statistics update. */
-function batchNorm(layer: Extract<LayerSpec, { kind: 'batchNorm' }>, params: Params, x: tf.Tensor, training: boolean): tf.Tensor {
+function batchNorm(layer: Extract<LayerSpec, { kind: 'batchNorm' }>, params: Params, x: tf.Tensor, training: boolean, updateStats: boolean): tf.Tensor {
   const gamma = get(params, `${layer.name}.gamma`);
   const beta = get(params, `${layer.name}.beta`);
   const rm = get(params, `${layer.name}.runningMean`);
@@ -190,7 +194,7 @@ function batchNorm(layer: Extract<LayerSpec, { kind: 'batchNorm' }>, params: Par
   const { mean, variance } = tf.moments(x, axes);
   const count = x.size / layer.features;
   // Running stats are bookkeeping, not part of the differentiated graph.
-  tf.tidy(() => {
+  if (updateStats) tf.tidy(() => {
     const m = layer.momentum;
     rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(mean, m)));
     const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
