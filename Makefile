@@ -36,5 +36,10 @@ data: build
 test: install apt-deps build
 	npx jest
 
+# Every trained run under runs/ to models/<name>/ (ONNX files + card.json), each checked against tfjs in
+# onnxruntime-node and by the ONNX checker; prints model, file, size and parity error.
+export: build
+	$(DGM) export
+
 clean:
 	rm -rf dist

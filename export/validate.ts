@@ -132,12 +132,12 @@ export async function mafParity(
     checks.push(check(files.logProb, 'log_prob', what, m, got.log_prob, lpWant, TOLERANCE.logProb, 'nats'));
     checks.push(check(files.logProb, 'z', what, m, got.z, zWant, TOLERANCE.coordinates));
   };
-  // Random inputs: the model's own samples where it has them (realistic), topped up with N(0, I) draws.
+  // Random inputs: up to half the model's own samples (where the density is high), the rest N(0, I) draws.
   const x = new Float32Array(n * d);
-  const reuse = Math.min(nS, n);
+  const reuse = Math.min(nS, Math.floor(n / 2));
   x.set(xWant.subarray(0, reuse * d));
   rng.fillNormal(x.subarray(reuse * d));
-  await density(x, n, `${reuse} model samples + ${n - reuse} x ~ N(0, I)`);
+  await density(x, n, reuse > 0 ? `${reuse} model samples + ${n - reuse} x ~ N(0, I)` : `${n} x ~ N(0, I)`);
   if (opts.real) await density(opts.real.rows, opts.real.n, opts.real.what);
   return checks;
 }

@@ -1,0 +1,104 @@
+/**
+ * From a training run folder (runs/<name>/) to an ExportJob: read best.ckpt (else checkpoint.ckpt) with the
+ * harness's reader, rebuild the network from the checkpoint's kind + config with the model owners' definitions,
+ * load the weights into tfjs (the parity reference), gather the training facts for the card and, where the run's
+ * data can be found, real inputs for a second parity check.
+ *
+ * Kinds: 'maf' (training/runs/maf-common.ts: config { maf, data, train }); the GAN kinds (gan-export-kinds.ts).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Random } from '../runtime/core/random';
+import { BEST_FILE, CHECKPOINT_FILE } from '../training/harness/loop';
+import { Checkpoint, readCheckpoint } from '../training/harness/checkpoint';
+import { makeMoons } from '../training/data/moons';
+import { initMafParams } from '../training/nets/maf';
+import { MAF_KIND, mafDefinitionFromRunConfig } from '../training/runs/maf-common';
+import { ExportJob } from './export-model';
+import { mafJob } from './jobs/maf-job';
+import { ExportError } from './lower/types';
+import { weightsFromTensors } from './weights';
+import { ganKinds, ganJobFromCheckpoint } from './gan-export-kinds';
+import { loadReference, trainingFacts } from './run-facts';
+
+export interface RunExportOptions {
+  /** 'best' (default): best.ckpt when the run has one, else checkpoint.ckpt; 'last': checkpoint.ckpt. */
+  which?: 'best' | 'last';
+  parityN?: number;
+  /** Fashion-MNIST folder for the real-data checks (default: the data module's discovery order). */
+  dataDir?: string;
+  /** Skip the real-data parity checks. */
+  noRealData?: boolean;
+  reference: string;
+}
+
+export interface RunJob {
+  job: ExportJob;
+  checkpointFile: string;
+  /** Releases the tfjs variables of the reference model. */
+  dispose(): void;
+  notes: string[];
+}
+
+export function runCheckpointFile(runDir: string, which: 'best' | 'last' = 'best'): string | null {
+  const best = path.join(runDir, BEST_FILE);
+  const last = path.join(runDir, CHECKPOINT_FILE);
+  if (which === 'best' && fs.existsSync(best)) return best;
+  return fs.existsSync(last) ? last : null;
+}
+
+/** Every folder under `runsRoot` holding a checkpoint, sorted by name. */
+export function findRuns(runsRoot: string): string[] {
+  if (!fs.existsSync(runsRoot)) return [];
+  return fs
+    .readdirSync(runsRoot, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => path.join(runsRoot, e.name))
+    .filter((d) => runCheckpointFile(d) !== null)
+    .sort();
+}
+
+function mafRealRows(data: Record<string, unknown>, n: number): { rows: Float32Array; n: number; what: string } | string {
+  if (data.dataset === 'moons') {
+    const moons = makeMoons({ seed: data.seed as number, n: data.n as number });
+    const m = Math.min(n, moons.test.length / 2);
+    return { rows: moons.test.slice(0, 2 * m), n: m, what: `${m} two-moons test points (standardized, as trained)` };
+  }
+  return `no real-data check for dataset ${JSON.stringify(data.dataset)}`;
+}
+
+async function mafFromCheckpoint(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
+  const def = mafDefinitionFromRunConfig(ck.config);
+  const params = loadReference(initMafParams(def, new Random(0)), ck, file);
+  const data = ((ck.config as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
+  const notes: string[] = [];
+  let real: { rows: Float32Array; n: number; what: string } | undefined;
+  if (!opts.noRealData) {
+    const r = mafRealRows(data, opts.parityN ?? 1000);
+    if (typeof r === 'string') notes.push(r);
+    else real = r;
+  }
+  const job = mafJob({
+    name,
+    kind: ck.kind,
+    def,
+    params,
+    weights: weightsFromTensors(ck.tensors.filter((t) => !t.name.startsWith('opt/'))),
+    training: trainingFacts(runDir, file, ck),
+    data: { dimensions: def.inputSize, space: String(data.coordinates ?? data.dataset ?? 'unknown'), details: data },
+    real,
+    parityN: opts.parityN,
+    reference: opts.reference,
+  });
+  return { job, checkpointFile: file, dispose: () => params.forEach((v) => v.dispose()), notes };
+}
+
+export async function jobFromRun(runDir: string, opts: RunExportOptions): Promise<RunJob> {
+  const file = runCheckpointFile(runDir, opts.which);
+  if (!file) throw new ExportError(`run ${runDir}: no ${BEST_FILE} or ${CHECKPOINT_FILE} (train it first)`);
+  const ck = readCheckpoint(file);
+  const name = path.basename(path.resolve(runDir));
+  if (ck.kind === MAF_KIND) return mafFromCheckpoint(name, runDir, file, ck, opts);
+  if (ganKinds().includes(ck.kind)) return ganJobFromCheckpoint(name, runDir, file, ck, opts);
+  throw new ExportError(`run ${runDir}: checkpoint kind ${JSON.stringify(ck.kind)} has no exporter (known: ${[MAF_KIND, ...ganKinds()].join(', ')})`);
+}
