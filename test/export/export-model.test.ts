@@ -16,6 +16,7 @@ import { initMafParams, mafDefinition } from '../../training/nets/maf';
 import { CARD_FORMAT, ModelCard, parseCard } from '../../export/card';
 import { exportModel } from '../../export/export-model';
 import { ganJob } from '../../export/jobs/gan-job';
+import { realTestImages } from '../../export/gan-export-kinds';
 import { mafJob } from '../../export/jobs/maf-job';
 import { decodeModel } from '../../export/onnx/proto';
 import { weightsFromParams } from '../../export/weights';
@@ -75,7 +76,20 @@ describe('exportModel', () => {
     const params = new Map([...gen, ...disc]);
     try {
       const dir = path.join(root, 'cgan-tiny');
-      const job = ganJob({ name: 'cgan-tiny', kind: 'cgan', def, params, weights: weightsFromParams(params), training, classNames: ['a', 'b', 'c', 'd'], parityN: 6, reference: 'tfjs cpu' });
+      const real = realTestImages(6);
+      if (typeof real === 'string') console.warn(`cgan-tiny: ${real}`);
+      const job = ganJob({
+        name: 'cgan-tiny',
+        kind: 'cgan',
+        def,
+        params,
+        weights: weightsFromParams(params),
+        training,
+        classNames: ['a', 'b', 'c', 'd'],
+        parityN: 6,
+        real: typeof real === 'string' ? undefined : { ...real, labels: real.labels.map((l) => l % 3) },
+        reference: 'tfjs cpu',
+      });
       const { card } = await exportModel(job, dir, { runtime: RUNTIME });
       expect(fs.readdirSync(dir).sort()).toEqual(['card.json', 'discriminator.onnx', 'model.onnx']);
       expect(card.classNames).toEqual(['a', 'b', 'c']);
@@ -84,6 +98,9 @@ describe('exportModel', () => {
       expect(card.files[0].outputs.map((i) => [i.name, i.shape])).toEqual([['image', ['N', 1, 28, 28]]]);
       expect(card.files[1].outputs.map((i) => [i.name, i.shape])).toEqual([['logit', ['N']]]);
       for (const c of card.parity.checks) expect(c.maxAbsError).toBeLessThanOrEqual(c.tolerance);
+      const checked = card.parity.checks.map((c) => `${c.file}:${c.output}:${c.inputs}`);
+      expect(checked.slice(0, 2)).toEqual(['model.onnx:image:6 z ~ N(0, I), labels i mod 3', 'discriminator.onnx:logit:6 generated images (tfjs generator outputs)']);
+      if (typeof real !== 'string') expect(checked[2]).toBe('discriminator.onnx:logit:6 Fashion-MNIST test images (pixels / 127.5 - 1)');
     } finally {
       params.forEach((v) => v.dispose());
     }
