@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerData } from './commands/data';
+import { registerTrain } from './commands/train';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
 
 // (commands are registered here, one line each)
 registerData(program);
+registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Expected failures (bad input, missing data) print one clear line; DGM_DEBUG=1 shows the stack.

@@ -1,0 +1,125 @@
+/**
+ * `dgm train <model>`: the common flags of every training run, then the model's run from training/runs.
+ * Exit codes: 0 finished (or stopped early), 130 interrupted (checkpoint saved; the message says how to resume),
+ * 1 on errors and when a loss became NaN/infinite.
+ */
+import * as path from 'path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_CHOICES, initBackend, parseBackendChoice, shutdownBackend } from '../../training/backend';
+import type { ProgressMode } from '../../training/harness/progress';
+import { getRun, listRuns, type TrainFlags } from '../../training/runs';
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+function integer(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError(`${flag} expects an integer, got '${v}'`);
+    return n;
+  };
+}
+
+function keyValue(v: string, acc: Record<string, string> | undefined): Record<string, string> {
+  const i = v.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${v}'`);
+  return { ...acc, [v.slice(0, i)]: v.slice(i + 1) };
+}
+
+interface TrainOpts {
+  backend: string;
+  threads?: number;
+  epochs?: number;
+  steps?: number;
+  batch?: number;
+  seed: number;
+  resume?: boolean;
+  fresh?: boolean;
+  name?: string;
+  runDir?: string;
+  data?: string;
+  checkpointEvery?: number;
+  logEvery?: number;
+  set?: Record<string, string>;
+  progress: ProgressMode;
+  list?: boolean;
+}
+
+/** The command that continues this run: the same arguments, --fresh dropped, --resume added. */
+function resumeCommand(argv: readonly string[]): string {
+  const args = argv.filter((a) => a !== '--fresh' && a !== '--resume');
+  const quoted = args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  return ['dgm', ...quoted, '--resume'].join(' ');
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model (dgm train --list shows them); Ctrl-C saves a checkpoint, --resume continues')
+    .argument('[model]', 'the model to train')
+    .option('--list', 'list the trainable models')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_CHOICES]).default('auto'))
+    .option('--threads <n>', 'wasm threads (default: the logical cores)', positiveInt('--threads'))
+    .option('--epochs <n>', 'epochs to train (default: the model\'s)', positiveInt('--epochs'))
+    .option('--steps <n>', 'total steps to train; overrides --epochs', positiveInt('--steps'))
+    .option('--batch <n>', 'batch size (default: the model\'s)', positiveInt('--batch'))
+    .option('--seed <n>', 'seed of weights, data order and noise', integer('--seed'), 0)
+    .option('--resume', 'continue from the run folder\'s checkpoint.ckpt')
+    .option('--fresh', 'start over, deleting the run folder\'s checkpoints and metrics')
+    .option('--name <name>', 'run name: the folder under runs/ (default: the model name)')
+    .option('--run-dir <dir>', 'run folder (default: runs/<name>)')
+    .option('--data <dir>', 'dataset folder (default: the data module\'s discovery order)')
+    .option('--checkpoint-every <n>', 'steps between checkpoints (also at each epoch end)', positiveInt('--checkpoint-every'))
+    .option('--log-every <n>', 'steps per metrics record / progress line', positiveInt('--log-every'))
+    .option('--set <key=value>', 'model setting (repeatable), e.g. --set lr=0.0005', keyValue)
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .action(async (model: string | undefined, opts: TrainOpts) => {
+      if (opts.list || !model) {
+        const runs = listRuns();
+        console.log(runs.length ? 'trainable models:' : 'no trainable models are registered yet');
+        for (const r of runs) console.log(`  ${r.name.padEnd(14)} ${r.description}`);
+        if (!opts.list && !model) process.exitCode = 1;
+        return;
+      }
+      const run = getRun(model); // fails before the backend starts when the name is wrong
+      if (opts.resume && opts.fresh) throw new Error('--resume and --fresh exclude each other');
+      const name = opts.name ?? model;
+      if (!/^[\w.-]+$/.test(name)) throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
+      const backend = await initBackend({ backend: parseBackendChoice(opts.backend), threads: opts.threads });
+      try {
+        const flags: TrainFlags = {
+          model,
+          name,
+          runDir: path.resolve(opts.runDir ?? path.join('runs', name)),
+          epochs: opts.epochs,
+          steps: opts.steps,
+          batch: opts.batch,
+          seed: opts.seed,
+          resume: !!opts.resume,
+          fresh: !!opts.fresh,
+          data: opts.data,
+          checkpointEvery: opts.checkpointEvery,
+          logEvery: opts.logEvery,
+          set: opts.set ?? {},
+          backend,
+          progress: opts.progress,
+          resumeCommand: resumeCommand(process.argv.slice(2)),
+        };
+        const result = await run.train(flags);
+        if (result.status === 'diverged') {
+          console.error(result.message);
+          process.exitCode = 1;
+        } else {
+          console.log(result.message);
+          if (result.status === 'interrupted') process.exitCode = 130;
+        }
+      } finally {
+        await shutdownBackend();
+      }
+    });
+}

@@ -1,0 +1,158 @@
+/**
+ * Charts and images: SVGs are checked with an independent XML parser (Python's xml.dom.minidom) and by content;
+ * PNGs are decoded again with pngjs and compared pixel by pixel with hand-computed values.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PNG } from 'pngjs';
+import { densityHeatmapPng, gridPoints, viridis } from '../../../training/harness/density-map';
+import { imageGridPng, writeImageGrid } from '../../../training/harness/image-grid';
+import { makeRecord, type MetricsRecord } from '../../../training/harness/metrics-log';
+import { lineChartSvg, lossPlotSvg, metricsSeries, writeLossPlot } from '../../../training/harness/plots';
+import { scatterSvg } from '../../../training/harness/scatter';
+import { niceTicks } from '../../../training/harness/svg';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgm-plots-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Parses the SVG with Python's XML parser; returns the root element name, or throws with the parser's error. */
+function parseXml(svg: string): string {
+  const file = path.join(dir, `x-${Math.floor(performance.now() * 1000)}.svg`);
+  fs.writeFileSync(file, svg);
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import sys, xml.dom.minidom as m; print(m.parse(sys.argv[1]).documentElement.tagName)', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`XML parse failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function count(s: string, re: RegExp): number {
+  return (s.match(re) ?? []).length;
+}
+
+function metrics(): MetricsRecord[] {
+  const out: MetricsRecord[] = [];
+  for (let step = 10; step <= 100; step += 10) {
+    out.push(makeRecord('train', step, step / 50, { d_loss: 1 / step, g_loss: 2 + Math.sin(step) }));
+    if (step % 50 === 0) out.push(makeRecord('epoch', step, step / 50, { d_loss: 0.5, g_loss: 2, 'val<fid>': 30 - step / 10 }));
+  }
+  return out;
+}
+
+describe('loss plot', () => {
+  test('one line per train metric, marked series for epoch-only metrics, legend, well-formed XML', () => {
+    const series = metricsSeries(metrics());
+    expect(series.map((s) => [s.name, s.points.length, !!s.markers])).toEqual([
+      ['d_loss', 10, false],
+      ['g_loss', 10, false],
+      ['val<fid>', 2, true],
+    ]);
+    const svg = lossPlotSvg(metrics(), { title: 'gan & co' });
+    expect(parseXml(svg)).toBe('svg');
+    expect(count(svg, /<polyline /g)).toBe(3);
+    expect(count(svg, /<circle /g)).toBe(2); // the two epoch points
+    expect(svg).toContain('>val&lt;fid&gt;</text>');
+    expect(svg).toContain('>gan &amp; co</text>');
+    // x ticks at round steps, including both ends of 10..100
+    for (const t of ['20', '40', '60', '80', '100']) expect(svg).toContain(`>${t}</text>`);
+  });
+
+  test('points land where the axes say: first x at the left edge, last at the right edge', () => {
+    const svg = lineChartSvg([{ name: 'a', points: [[0, 1], [10, 3]] }], { width: 500, height: 300 });
+    const pts = /<polyline [^>]*points="([^"]+)"/.exec(svg)![1].split(' ').map((p) => p.split(',').map(Number));
+    const legend = Math.min(260, 60 + 7 * 1);
+    expect(pts[0][0]).toBeCloseTo(70, 5);
+    expect(pts[1][0]).toBeCloseTo(500 - legend, 5);
+    expect(pts[0][1]).toBeGreaterThan(pts[1][1]); // larger y is higher up
+  });
+
+  test('a few huge early losses are clipped so the rest stays readable, and the title says so', () => {
+    const pts: [number, number][] = Array.from({ length: 100 }, (_, i) => [i, i < 2 ? 1e6 : 1 + (i % 7) * 0.01]);
+    expect(lineChartSvg([{ name: 'nll', points: pts }])).toContain('(y axis clipped: a few extreme values are off the chart)');
+    expect(lineChartSvg([{ name: 'nll', points: pts.slice(2) }])).not.toContain('clipped');
+  });
+
+  test('writeLossPlot writes the file atomically', () => {
+    const file = path.join(dir, 'loss.svg');
+    writeLossPlot(file, metrics());
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^<\?xml/);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  test('niceTicks picks 1-2-5 steps covering the range', () => {
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
+    expect(niceTicks(0, 437, 6)).toEqual([0, 100, 200, 300, 400]);
+    expect(niceTicks(-3, 3, 3)).toEqual([-2, 0, 2]);
+  });
+});
+
+describe('image grid PNG', () => {
+  test('tiles, value range, clipping, padding and enlargement, checked on the decoded PNG', () => {
+    // Two 2x2 images in [0, 1]; out-of-range values clip.
+    const images = Float32Array.from([0, 0.5, 1, 2, -1, 0.25, 0.75, 1]);
+    const png = PNG.sync.read(imageGridPng(images, [2, 2, 2], { range: [0, 1], cols: 2, pad: 1, padValue: 7 }));
+    expect([png.width, png.height]).toEqual([2 * 2 + 3, 2 + 2]);
+    const gray = (x: number, y: number) => {
+      const o = (y * png.width + x) * 4;
+      expect(png.data[o]).toBe(png.data[o + 1]);
+      expect(png.data[o + 3]).toBe(255);
+      return png.data[o];
+    };
+    expect([gray(1, 1), gray(2, 1), gray(1, 2), gray(2, 2)]).toEqual([0, 128, 255, 255]);
+    expect([gray(4, 1), gray(5, 1), gray(4, 2), gray(5, 2)]).toEqual([0, 64, 191, 255]);
+    expect([gray(0, 0), gray(3, 1), gray(6, 3)]).toEqual([7, 7, 7]);
+    const big = PNG.sync.read(imageGridPng(images, [2, 2, 2], { range: [0, 1], cols: 2, pad: 1, scale: 3 }));
+    expect([big.width, big.height]).toEqual([21, 12]);
+    const at = (x: number, y: number) => big.data[(y * big.width + x) * 4];
+    expect([at(3, 3), at(5, 5), at(6, 3), at(8, 5)]).toEqual([0, 0, 128, 128]);
+  });
+
+  test('[-1, 1] images and a file written atomically', () => {
+    const file = path.join(dir, 'grid.png');
+    writeImageGrid(file, Float32Array.from([-1, 0, 1, 0.5]), [1, 2, 2], { range: [-1, 1], pad: 0 });
+    const png = PNG.sync.read(fs.readFileSync(file));
+    expect(Array.from({ length: 4 }, (_, i) => png.data[i * 4])).toEqual([0, 128, 255, 191]);
+  });
+
+  test('bad shapes and ranges are named', () => {
+    expect(() => imageGridPng(new Float32Array(7), [2, 2, 2], { range: [0, 1] })).toThrow('data has 7 values, expected 2x2x2x1');
+    expect(() => imageGridPng(new Float32Array(8), [2, 2, 2], { range: [1, 1] })).toThrow('range must be [lo, hi] with hi > lo');
+    expect(() => imageGridPng(new Float32Array(8), [8], { range: [0, 1] })).toThrow('expected [N, H, W] or [N, H, W, C]');
+  });
+});
+
+describe('2-D plots', () => {
+  test('scatter: one dot per finite point in each set, legend, equal aspect, well-formed XML', () => {
+    const a = Float32Array.from([0, 0, 1, 1, 2, 0.5]);
+    const b = Float32Array.from([0.5, 0.5, NaN, 1]);
+    const svg = scatterSvg([{ name: 'samples', points: a }, { name: 'test <points>', points: b }], { title: 'moons' });
+    expect(parseXml(svg)).toBe('svg');
+    expect(count(svg, /<circle cx=/g)).toBe(3 + 1 + 2); // dots + legend symbols
+    expect(svg).toContain('>test &lt;points&gt;</text>');
+    expect(() => scatterSvg([{ name: 'odd', points: new Float32Array(3) }])).toThrow('point set odd has 3 values, not [N, 2]');
+  });
+
+  test('gridPoints lists pixel centres row by row from the top', () => {
+    expect(Array.from(gridPoints([0, 2], [0, 2], 2, 2))).toEqual([0.5, 1.5, 1.5, 1.5, 0.5, 0.5, 1.5, 0.5]);
+  });
+
+  test('density heat map: max density gets the top colour, -inf the bottom one, half density the middle', () => {
+    const png = PNG.sync.read(densityHeatmapPng(Float32Array.from([10, -Infinity, 10 + Math.log(0.5), 10 + Math.log(0.25)]), 2, 2, { scale: 2 }));
+    expect([png.width, png.height]).toEqual([4, 4]);
+    const rgb = (x: number, y: number) => Array.from(png.data.subarray((y * 4 + x) * 4, (y * 4 + x) * 4 + 3));
+    expect(rgb(0, 0)).toEqual([253, 231, 37]);
+    expect(rgb(3, 1)).toEqual([68, 1, 84]);
+    expect(rgb(1, 2)).toEqual([33, 145, 140]);
+    expect(rgb(2, 3)).toEqual(viridis(0.25));
+    expect(viridis(0.25)).toEqual([59, 82, 139]);
+    // the scatter can draw it underneath, stretched over the grid's region
+    const svg = scatterSvg([{ name: 's', points: Float32Array.from([0, 0]) }], {
+      background: { png: densityHeatmapPng(new Float32Array(4), 2, 2), xRange: [-1, 1], yRange: [-1, 1] },
+    });
+    expect(parseXml(svg)).toBe('svg');
+    expect(svg).toContain('href="data:image/png;base64,');
+  });
+});
