@@ -3,11 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
-    // tfjs-core's gradients exist only as ES modules (dist/register_all_gradients.js and its imports): compile those
-    // to CommonJS so training/backend.ts loadGradients() can require them (Node outside jest imports them instead).
-    '^.+/@tensorflow/tfjs-core/dist/(?!tf-core).+\\.js$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }] },
-  transformIgnorePatterns: ['/node_modules/(?!@tensorflow/tfjs-core/dist/)'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   // runtime/ writes relative imports as './x.js' so the same sources also compile to browser ES modules; map them
   // back to the .ts sources here.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -7,8 +7,16 @@ import { saveUpstream } from './calls';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { identityConfig } from './identity';
+import { leakyReluConfig } from './leaky-relu';
 
-export const WASM_KERNELS: readonly tf.KernelConfig[] = [batchMatMulConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
+export const WASM_KERNELS: readonly tf.KernelConfig[] = [
+  batchMatMulConfig,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  identityConfig,
+  leakyReluConfig,
+];
 
 const OURS = new WeakSet<tf.KernelFunc>(WASM_KERNELS.map((k) => k.kernelFunc));
 

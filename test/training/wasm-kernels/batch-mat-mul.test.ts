@@ -1,8 +1,8 @@
-/** BatchMatMul on wasm (ours: materialised transposes + XNNPACK GEMM) against upstream's cpu kernel, for every
- *  transpose combination, batch 1 and batched, and the matMul gradients (which are transposed products). */
+/** BatchMatMul on wasm (ours: materialised transposes + XNNPACK GEMM, direct or swapped) against upstream's cpu
+ *  kernel, for every transpose combination, batch 1 and batched, and the matMul gradients (transposed products). */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
-import { batchMatMulConfig } from '../../../training/wasm-kernels/batch-mat-mul';
+import { batchMatMulConfig, planCosts } from '../../../training/wasm-kernels/batch-mat-mul';
 import { compareBackends, randomInputs } from './compare';
 
 beforeAll(async () => {
@@ -18,9 +18,21 @@ const CASES: { name: string; batch: number[]; m: number; k: number; n: number }[
   { name: '2-D 7x13 . 13x5', batch: [], m: 7, k: 13, n: 5 },
   { name: '2-D 1x64 . 64x33 (one row)', batch: [], m: 1, k: 64, n: 33 },
   { name: '2-D 96x200 . 200x130 (GEMM-sized)', batch: [], m: 96, k: 200, n: 130 },
+  { name: '2-D 16x48 . 48x300 (dense input gradient shape)', batch: [], m: 16, k: 48, n: 300 },
   { name: '3-D batch 3, 4x6 . 6x9', batch: [3], m: 4, k: 6, n: 9 },
   { name: '4-D batch 2x2, 5x3 . 3x8', batch: [2, 2], m: 5, k: 3, n: 8 },
 ];
+
+test('the 2-D cases exercise both plans (direct and swapped)', () => {
+  const plans = new Set<string>();
+  for (const c of CASES.filter((x) => x.batch.length === 0)) {
+    for (const [ta, tb] of [[true, false], [false, true], [true, true]]) {
+      const cost = planCosts(c.m, c.k, c.n, ta, tb);
+      plans.add(cost.swapped < cost.direct ? 'swapped' : 'direct');
+    }
+  }
+  expect([...plans].sort()).toEqual(['direct', 'swapped']);
+});
 
 describe.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
   test.each([

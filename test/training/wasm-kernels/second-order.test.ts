@@ -1,0 +1,51 @@
+/**
+ * A second-order gradient on wasm against cpu: the gradient of a WGAN-GP-style penalty mean((||dD/dx|| - 1)^2)
+ * with respect to the critic's conv and dense weights, through conv2d (stride 2 and 1), leakyRelu and matMul.
+ * This is the path that needs Conv2DBackpropInput's gradient (conv2d + Conv2DBackpropFilter) and a differentiable
+ * leakyRelu gradient.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, shutdownBackend } from '../../../training/backend';
+import { compareBackends, randomInputs } from './compare';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', threads: 2, quiet: true });
+});
+afterAll(() => shutdownBackend());
+
+type W = Record<string, tf.Tensor>;
+
+function critic(w: W, x: tf.Tensor): tf.Tensor {
+  let h = tf.leakyRelu(tf.add(tf.conv2d(x as tf.Tensor4D, w.c1 as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]), w.b1), 0.2);
+  h = tf.leakyRelu(tf.add(tf.conv2d(h as tf.Tensor4D, w.c2 as tf.Tensor4D, 1, 'same'), w.b2), 0.2);
+  h = tf.reshape(h, [x.shape[0], -1]);
+  h = tf.leakyRelu(tf.add(tf.matMul(h as tf.Tensor2D, w.d1 as tf.Tensor2D), w.e1), 0.2);
+  return tf.reshape(tf.matMul(h as tf.Tensor2D, w.d2 as tf.Tensor2D), [-1]);
+}
+
+function penalty(w: W, x: tf.Tensor): tf.Scalar {
+  const g = tf.grad((v: tf.Tensor) => tf.sum(critic(w, v)))(x);
+  const norm = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(g, [x.shape[0], -1])), 1), 1e-12));
+  return tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar;
+}
+
+test('grad of the gradient-norm penalty w.r.t. conv and dense weights matches cpu', async () => {
+  const shapes = { x: [3, 8, 8, 2], c1: [4, 4, 2, 5], b1: [5], c2: [3, 3, 5, 4], b2: [4], d1: [64, 6], e1: [6], d2: [6, 1] };
+  const inputs = randomInputs(800, shapes);
+  for (const k of ['c1', 'c2', 'd1', 'd2']) inputs[k].data.forEach((v, i, a) => (a[i] = v * 0.5));
+  const weights = ['c1', 'c2', 'd1', 'd2'];
+  const biases = ['b1', 'b2', 'e1'];
+  const params = (t: Record<string, tf.Tensor>, ws: tf.Tensor[], which: string[]): W => ({ ...t, ...Object.fromEntries(which.map((n, i) => [n, ws[i]])) });
+  const errs = await compareBackends(inputs, (t) => {
+    const f = (...ws: tf.Tensor[]) => penalty(params(t, ws, weights), t.x);
+    return [f(...weights.map((n) => t[n])), ...tf.grads(f)(weights.map((n) => t[n]))];
+  });
+  expect(errs).toHaveLength(1 + weights.length);
+  for (const e of errs) expect(e).toBeLessThan(1e-4);
+  // The critic is piecewise linear, so its input gradient moves with the biases only through the leakyRelu masks:
+  // the penalty's bias gradient is exactly 0, on wasm as on paper.
+  await tf.setBackend('wasm');
+  const t = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const gb = tf.grads((...bs: tf.Tensor[]) => penalty(params(t, bs, biases), t.x))(biases.map((n) => t[n]));
+  for (const g of gb) expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
+});
