@@ -17,7 +17,7 @@ export const CARD_FORMAT = 'dgm-model-card/1';
 export interface GraphCard {
   /** File name inside models/<name>/. */
   file: string;
-  role: 'generator' | 'discriminator' | 'log_prob' | 'sample';
+  role: 'generator' | 'discriminator' | 'log_prob' | 'sample' | 'classifier';
   inputs: TensorDesc[];
   outputs: TensorDesc[];
   bytes: number;
@@ -51,7 +51,7 @@ export interface ModelCard {
   name: string;
   /** The checkpoint's kind (e.g. 'maf', 'gan', 'cgan', 'wgan-gp'). */
   kind: string;
-  family: 'gan' | 'maf';
+  family: 'gan' | 'maf' | 'classifier';
   description: string;
   files: GraphCard[];
   /** z size: the generator's latent size, or D for a flow (its latent has the data's shape). */
@@ -61,6 +61,9 @@ export interface ModelCard {
   classNames: string[];
   /** GAN images. */
   image?: ImageFacts;
+  /** Classifiers: which feature extractor the `features` output is (eval/extractor.ts); FID/KID figures computed
+   *  with different ids are never compared. */
+  featureExtractor?: { id: string; version: string; sha256: string; output: string; features: number };
   /** Flows: the coordinates x lives in (e.g. moons standardised, or logit-transformed dequantised pixels). */
   data?: { dimensions: number; space: string; details?: Record<string, unknown> };
   training: {

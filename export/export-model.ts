@@ -22,7 +22,7 @@ export interface ExportJob {
   family: ModelCard['family'];
   description: string;
   graphs: { file: string; built: BuiltGraph }[];
-  facts: Pick<ModelCard, 'latentSize' | 'numClasses' | 'classNames' | 'image' | 'data' | 'training'>;
+  facts: Pick<ModelCard, 'latentSize' | 'numClasses' | 'classNames' | 'image' | 'data' | 'training' | 'featureExtractor'>;
   /** Parity of the graphs (file -> bytes without metadata; the graph is the same once the card is added). */
   parity(bytes: Map<string, Uint8Array>): Promise<ParityCheck[]>;
   reference: string;

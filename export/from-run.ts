@@ -4,7 +4,8 @@
  * load the weights into tfjs (the parity reference), gather the training facts for the card and, where the run's
  * data can be found, real inputs for a second parity check.
  *
- * Kinds: 'maf' (training/runs/maf-common.ts: config { maf, data, train }); the GAN kinds (gan-export-kinds.ts).
+ * Kinds: 'maf' (training/runs/maf-common.ts: config { maf, data, train }); the GAN kinds (gan-export-kinds.ts);
+ * 'classifier' (classifier-export-kind.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -19,6 +20,7 @@ import { mafJob } from './jobs/maf-job';
 import { ExportError } from './lower/types';
 import { weightsFromTensors } from './weights';
 import { ganKinds, ganJobFromCheckpoint } from './gan-export-kinds';
+import { CLASSIFIER_KIND, classifierJobFromCheckpoint } from './classifier-export-kind';
 import { loadReference, trainingFacts } from './run-facts';
 
 export interface RunExportOptions {
@@ -100,5 +102,6 @@ export async function jobFromRun(runDir: string, opts: RunExportOptions): Promis
   const name = path.basename(path.resolve(runDir));
   if (ck.kind === MAF_KIND) return mafFromCheckpoint(name, runDir, file, ck, opts);
   if (ganKinds().includes(ck.kind)) return ganJobFromCheckpoint(name, runDir, file, ck, opts);
-  throw new ExportError(`run ${runDir}: checkpoint kind ${JSON.stringify(ck.kind)} has no exporter (known: ${[MAF_KIND, ...ganKinds()].join(', ')})`);
+  if (ck.kind === CLASSIFIER_KIND) return classifierJobFromCheckpoint(name, runDir, file, ck, opts);
+  throw new ExportError(`run ${runDir}: checkpoint kind ${JSON.stringify(ck.kind)} has no exporter (known: ${[MAF_KIND, ...ganKinds(), CLASSIFIER_KIND].join(', ')})`);
 }
