@@ -3,6 +3,7 @@
  * flags and calls the modules under training/, export/ and runtime/.
  */
 import { Command } from 'commander';
+import { registerBench } from './commands/bench';
 import { registerData } from './commands/data';
 import { registerTrain } from './commands/train';
 
@@ -14,6 +15,7 @@ program
   .configureOutput({ outputError: (s, write) => write(`dgm: ${s}`) });
 
 // (commands are registered here, one line each)
+registerBench(program);
 registerData(program);
 registerTrain(program);
 

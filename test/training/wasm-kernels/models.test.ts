@@ -1,17 +1,22 @@
 /**
- * A second-order gradient on wasm against cpu: the gradient of a WGAN-GP-style penalty mean((||dD/dx|| - 1)^2)
- * with respect to the critic's conv and dense weights, through conv2d (stride 2 and 1), leakyRelu and matMul.
- * This is the path that needs Conv2DBackpropInput's gradient (conv2d + Conv2DBackpropFilter) and a differentiable
- * leakyRelu gradient.
+ * What the models need, on wasm:
+ * - a second-order gradient against cpu: the gradient of a WGAN-GP-style penalty mean((||dD/dx|| - 1)^2) with
+ *   respect to the critic's conv and dense weights, through conv2d (stride 2 and 1), leakyRelu and matMul (the path
+ *   that needs Conv2DBackpropInput's gradient, i.e. conv2d + Conv2DBackpropFilter, and a differentiable leakyRelu
+ *   gradient);
+ * - every kernel our models dispatch (GAN / WGAN-GP / generator inference / MADE / MAF steps: forward, backward,
+ *   second order, Adam) has a wasm implementation: one tiny step of each workload, kernels listed by tf.profile.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
+import { coverageWorkloads, kernelsUsed, unregistered } from '../../../training/wasm-kernels/coverage';
 import { compareBackends, randomInputs } from './compare';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', threads: 2, quiet: true });
 });
 afterAll(() => shutdownBackend());
+afterEach(() => tf.disposeVariables());
 
 type W = Record<string, tf.Tensor>;
 
@@ -48,4 +53,13 @@ test('grad of the gradient-norm penalty w.r.t. conv and dense weights matches cp
   const t = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
   const gb = tf.grads((...bs: tf.Tensor[]) => penalty(params(t, bs, biases), t.x))(biases.map((n) => t[n]));
   for (const g of gb) expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
+});
+
+test('one step of every workload runs on wasm, and every kernel it used is a wasm kernel', async () => {
+  const used = await kernelsUsed(coverageWorkloads());
+  expect(unregistered(used, 'wasm')).toEqual([]);
+  // The workloads did reach the kernels this backend had to add or replace, and the losses' softplus.
+  for (const k of ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'Softplus', 'Transpose', 'Sqrt']) {
+    expect(used).toContain(k);
+  }
 });

@@ -1,0 +1,205 @@
+/**
+ * `dgm bench <what>`: timing commands. `dgm bench backends` times one training step of a small conv net on every
+ * backend available here (cpu, wasm with 1 thread, wasm with all threads, tensorflow when tfjs-node is installed),
+ * then the two speed targets on wasm: the course GAN step (batch 64, target 0.25 s) and the MADE-784 step (batch 256,
+ * target 0.15 s), optionally next to PyTorch on the same machine (--torch-reference).
+ *
+ * `bench` is a command group: other bench subcommands register on the group returned by benchCommand(program).
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import { Command, InvalidArgumentError } from 'commander';
+import * as tf from '@tensorflow/tfjs-core';
+import { defaultThreads, initBackend, shutdownBackend } from '../../training/backend';
+import { profileStep } from '../../training/bench/kernel-profile';
+import { timeWorkload, StepTimes } from '../../training/bench/timing';
+import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../../training/bench/workloads';
+
+interface BackendConfig {
+  label: string;
+  backend: 'cpu' | 'wasm' | 'tensorflow';
+  threads?: number;
+}
+
+interface WorkloadSpec {
+  key: string;
+  make: () => Workload;
+  /** Runs on the cpu backend too (only the small net: the others take minutes per step there). */
+  onCpu: boolean;
+  targetMs?: number;
+  /** The matching workload name in torch_reference.py's output. */
+  torch?: string;
+}
+
+const WORKLOADS: WorkloadSpec[] = [
+  { key: 'small', make: () => smallConvWorkload(), onCpu: true },
+  { key: 'gan', make: () => courseGanWorkload({ batch: 64 }), onCpu: false, targetMs: 250, torch: 'course_gan_train_step_b64' },
+  { key: 'made', make: () => madeWorkload({ batch: 256 }), onCpu: false, targetMs: 150, torch: 'made784_train_step_b256' },
+  { key: 'gen', make: () => generatorInferenceWorkload({ batch: 256 }), onCpu: false, torch: 'course_generator_b256' },
+  { key: 'made-logprob', make: () => madeWorkload({ batch: 256, train: false }), onCpu: false, torch: 'made784_logprob_b256' },
+  { key: 'wgan-gp', make: () => wganGpWorkload({ batch: 64 }), onCpu: false },
+];
+const DEFAULT_WORKLOADS = ['small', 'gan', 'made', 'gen', 'made-logprob'];
+
+interface BenchOpts {
+  reps: number;
+  warmup: number;
+  budget: number;
+  threads: number;
+  backends: string[];
+  workloads: string[];
+  profile: boolean;
+  torchReference?: string;
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+function listOf(flag: string, allowed: string[]) {
+  return (v: string): string[] => {
+    const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const expanded = items.includes('all') ? allowed : items;
+    const bad = expanded.filter((s) => !allowed.includes(s));
+    if (bad.length || expanded.length === 0) throw new InvalidArgumentError(`${flag} expects a comma-separated subset of ${allowed.join(', ')} (or all), got '${v}'`);
+    return expanded;
+  };
+}
+
+function backendConfigs(names: string[], threads: number): BackendConfig[] {
+  const out: BackendConfig[] = [];
+  for (const n of names) {
+    if (n === 'cpu') out.push({ label: 'cpu', backend: 'cpu' });
+    else if (n === 'wasm1') out.push({ label: 'wasm 1 thread', backend: 'wasm', threads: 1 });
+    else if (n === 'wasm' && threads > 1) out.push({ label: `wasm ${threads} threads`, backend: 'wasm', threads });
+    else if (n === 'tensorflow') out.push({ label: 'tensorflow', backend: 'tensorflow' });
+  }
+  return out;
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+function row(label: string, t: StepTimes, targetMs?: number): string {
+  const spread = `(${fmtMs(t.minMs)}-${fmtMs(t.maxMs)}, ${t.steps} steps)`;
+  let verdict = '';
+  if (targetMs !== undefined) verdict = t.medianMs <= targetMs ? '  meets target' : `  misses target (x${(t.medianMs / targetMs).toFixed(2)})`;
+  return `  ${label.padEnd(18)} ${fmtMs(t.medianMs).padStart(8)} ms  ${spread.padEnd(28)} ${t.rowsPerS.toFixed(0).padStart(7)} rows/s${verdict}`;
+}
+
+interface TorchRow {
+  workload: string;
+  threads: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  per_s: number;
+}
+
+/** Runs a torch reference script (shared/tools/torch_reference.py's JSON-lines format) with 1 and with `threads` threads. */
+function runTorchReference(script: string, threads: number, reps: number): { rows: TorchRow[]; note?: string } {
+  if (!fs.existsSync(script)) return { rows: [], note: `torch reference: ${script} not found` };
+  const python = '/usr/bin/python3';
+  try {
+    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return { rows: [], note: `torch reference: PyTorch not importable by ${python} (Debian: apt-get install python3-torch libopenblas0-openmp)` };
+  }
+  const rows: TorchRow[] = [];
+  for (const t of [...new Set([1, threads])]) {
+    process.stderr.write(`bench: torch reference, ${t} thread${t === 1 ? '' : 's'}...\n`);
+    const out = execFileSync(python, [script, '--threads', String(t), '--reps', String(reps)], { encoding: 'utf8', timeout: 600_000 });
+    for (const line of out.split('\n')) if (line.trim().startsWith('{')) rows.push(JSON.parse(line) as TorchRow);
+  }
+  return { rows };
+}
+
+async function benchBackends(opts: BenchOpts): Promise<void> {
+  const configs = backendConfigs(opts.backends, opts.threads);
+  const specs = WORKLOADS.filter((w) => opts.workloads.includes(w.key));
+  const results = new Map<string, { label: string; times?: StepTimes; note?: string }[]>();
+  for (const s of specs) results.set(s.key, []);
+  const profiles: string[] = [];
+  // Titles come from the workloads themselves (building one just for its title would allocate the model).
+  const titles = new Map<string, string>();
+  const timing = { warmup: opts.warmup, reps: opts.reps, budgetMs: opts.budget * 1000 };
+  const multi = configs.find((c) => c.backend === 'wasm' && (c.threads ?? 1) > 1)?.label;
+
+  for (const c of configs) {
+    try {
+      await initBackend({ backend: c.backend, threads: c.threads, quiet: true });
+    } catch (err) {
+      const note = `not available (${err instanceof Error ? err.message.split(';')[0] : String(err)})`;
+      for (const s of specs) if (s.onCpu || c.backend !== 'cpu') results.get(s.key)!.push({ label: c.label, note });
+      continue;
+    }
+    for (const s of specs) {
+      if (c.backend === 'cpu' && !s.onCpu) {
+        results.get(s.key)!.push({ label: c.label, note: 'skipped (plain JavaScript: minutes per step)' });
+        continue;
+      }
+      process.stderr.write(`bench: ${s.key} on ${c.label}...\n`);
+      const w = s.make();
+      titles.set(s.key, w.title);
+      try {
+        results.get(s.key)!.push({ label: c.label, times: timeWorkload(w, timing) });
+        if (opts.profile && c.label === multi && s.key !== 'small') {
+          const p = await profileStep(w);
+          const kernels = p.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend()));
+          const total = kernels.reduce((a, k) => a + k.ms, 0);
+          const lines = kernels.slice(0, 14).map((k) => `    ${k.name.padEnd(22)} ${k.ms.toFixed(1).padStart(7)} ms ${((100 * k.ms) / total).toFixed(0).padStart(3)}%  ${String(k.calls).padStart(4)} calls`);
+          profiles.push(`${w.title} on ${c.label}: kernels ${total.toFixed(0)} ms of a ${p.wallMs.toFixed(0)} ms profiled step`, ...lines);
+        }
+      } finally {
+        w.dispose();
+      }
+    }
+  }
+  await shutdownBackend();
+
+  const torch = opts.torchReference ? runTorchReference(opts.torchReference, opts.threads, Math.max(opts.reps, 5)) : { rows: [] };
+  console.log(`dgm bench backends: median of up to ${opts.reps} steps after ${opts.warmup} warm-up (min-max); other load on the machine makes these noisy`);
+  for (const s of specs) {
+    const title = titles.get(s.key) ?? s.key;
+    const target = s.targetMs !== undefined && multi ? `   target <= ${s.targetMs} ms on ${multi}` : '';
+    console.log(`\n${title}${target}`);
+    for (const r of results.get(s.key)!) {
+      console.log(r.times ? row(r.label, r.times, r.label === multi ? s.targetMs : undefined) : `  ${r.label.padEnd(18)} ${r.note}`);
+    }
+    for (const t of torch.rows.filter((t) => t.workload === s.torch)) {
+      console.log(row(`torch ${t.threads} thread${t.threads === 1 ? '' : 's'}`, { medianMs: t.median_ms, minMs: t.min_ms, maxMs: t.max_ms, steps: opts.reps, rowsPerS: t.per_s }));
+    }
+  }
+  if (torch.note) console.log(`\n${torch.note}`);
+  if (profiles.length) console.log(`\nper-kernel time of one step (tf.profile):\n${profiles.join('\n')}`);
+}
+
+/** The `bench` command group (created once; other bench subcommands attach to it). */
+export function benchCommand(program: Command): Command {
+  const existing = program.commands.find((c) => c.name() === 'bench');
+  if (existing) return existing;
+  return program.command('bench').description('timing benchmarks (see the subcommands)');
+}
+
+export function registerBench(program: Command): void {
+  const bench = benchCommand(program);
+  bench
+    .command('backends')
+    .description('time one training step per backend (cpu, wasm 1 thread, wasm N threads, tensorflow) and the GAN / MADE speed targets')
+    .option('--reps <n>', 'measured steps per row (median, min, max)', positiveInt('--reps'), 10)
+    .option('--warmup <n>', 'warm-up steps before measuring', positiveInt('--warmup'), 3)
+    .option('--budget <seconds>', 'stop a row early after this long (at least 3 steps)', positiveInt('--budget'), 30)
+    .option('--threads <n>', 'threads of the multi-threaded wasm row', positiveInt('--threads'), defaultThreads())
+    .option('--backends <list>', 'cpu,wasm1,wasm,tensorflow (or all)', listOf('--backends', ['cpu', 'wasm1', 'wasm', 'tensorflow']), ['cpu', 'wasm1', 'wasm', 'tensorflow'])
+    .option('--workloads <list>', `${WORKLOADS.map((w) => w.key).join(',')} (or all)`, listOf('--workloads', WORKLOADS.map((w) => w.key)), DEFAULT_WORKLOADS)
+    .option('--profile', 'also print per-kernel times of one step on the multi-threaded wasm row', false)
+    .option('--torch-reference <script>', 'also run this PyTorch timing script (format of shared/tools/torch_reference.py) with /usr/bin/python3')
+    .action(async (opts: BenchOpts) => {
+      await benchBackends(opts);
+    });
+}
