@@ -41,5 +41,27 @@ test: install apt-deps build
 export: build
 	$(DGM) export
 
+# One training step per backend (cpu, wasm 1 thread, wasm 2 threads, tensorflow when installed), then the speed
+# targets on wasm: course GAN step <= 0.25 s (batch 64), MADE-784 step <= 0.15 s (batch 256). BENCH_ARGS adds flags
+# (e.g. BENCH_ARGS=--profile for per-kernel times); TORCH_REFERENCE=<torch_reference.py> times PyTorch in the same
+# run when /usr/bin/python3 has torch (Debian: python3-torch libopenblas0-openmp).
+BENCH_ARGS ?=
+TORCH_REFERENCE ?=
+bench-backends: build
+	$(DGM) bench backends $(if $(TORCH_REFERENCE),--torch-reference $(TORCH_REFERENCE)) $(BENCH_ARGS)
+
+# GPU opt-in, never part of `make install`: @tensorflow/tfjs-node-gpu 4.22.0 (the `tensorflow` training backend; its
+# install script downloads libtensorflow 2.9, built for CUDA 11.2 + cuDNN 8.1) and onnxruntime-node's CUDA 12
+# execution provider (downloaded by its install script when ONNXRUNTIME_NODE_INSTALL=cuda12; .npmrc skips it
+# otherwise). --no-save keeps package.json and the lock file as they are, so `npm ci` returns to the CPU-only tree.
+# Without an NVIDIA driver or a CUDA runtime it stops before installing (or reinstalling) anything.
+install-gpu:
+	@command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 || { echo "make install-gpu: no NVIDIA GPU/driver here (nvidia-smi missing or failing); nothing installed, the CPU install is unchanged" >&2; exit 1; }
+	@ldconfig -p 2>/dev/null | grep -q 'libcudart\.so' || { echo "make install-gpu: no CUDA runtime (libcudart) found by ldconfig; install CUDA 11.2 + cuDNN 8.1 (tfjs-node-gpu) and CUDA 12 (onnxruntime) first; nothing installed" >&2; exit 1; }
+	$(MAKE) install
+	npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0
+	ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node
+	@echo "make install-gpu: done; --backend auto now trains on tensorflow (tfjs-node-gpu)"
+
 clean:
 	rm -rf dist
