@@ -36,6 +36,13 @@ data: build
 test: install apt-deps build
 	npx jest
 
+# GANs on Fashion-MNIST, one epoch each by default: 10x10 sample grids every 50 steps in runs/<model>/samples-*.png.
+# Extra flags through TRAIN_ARGS, e.g. make train-cgan TRAIN_ARGS="--epochs 5 --fresh"; Ctrl-C saves a checkpoint
+# and TRAIN_ARGS=--resume continues it.
+TRAIN_ARGS ?=
+train-gan train-cgan train-wgan-gp: train-%: build
+	$(DGM) train $* --backend $(BACKEND) $(TRAIN_ARGS)
+
 # Every trained run under runs/ to models/<name>/ (ONNX files + card.json), each checked against tfjs in
 # onnxruntime-node and by the ONNX checker; prints model, file, size and parity error.
 export: build

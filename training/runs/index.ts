@@ -4,3 +4,6 @@
 export { getRun, listRuns, readSettings, registerRun, type RunDefinition, type TrainFlags } from './registry';
 
 // runs:
+import './gan';
+import './cgan';
+import './wgan-gp';
