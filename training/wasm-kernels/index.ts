@@ -9,6 +9,8 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
 import { leakyReluConfig } from './leaky-relu';
+import { meanConfig } from './mean';
+import { sumConfig } from './sum';
 
 export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   batchMatMulConfig,
@@ -16,6 +18,8 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropInputConfig,
   identityConfig,
   leakyReluConfig,
+  meanConfig,
+  sumConfig,
 ];
 
 const OURS = new WeakSet<tf.KernelFunc>(WASM_KERNELS.map((k) => k.kernelFunc));

@@ -2,13 +2,16 @@
  * Our dense-path wasm kernels against upstream's cpu kernels and closed forms:
  * - BatchMatMul (materialised transposes + XNNPACK GEMM, direct or swapped plan) for every transpose combination,
  *   batch 1 and batched, and the matMul gradients (transposed products);
- * - Identity (shares the buffer) and LeakyRelu (x * step(x, alpha)), and the leakyRelu gradient dy * step(x, alpha).
+ * - Identity (shares the buffer) and LeakyRelu (x * step(x, alpha)), and the leakyRelu gradient dy * step(x, alpha);
+ * - Sum and Mean over leading axes (row sums), and over other axes (upstream's kernel behind ours).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
 import { batchMatMulConfig, planCosts } from '../../../training/wasm-kernels/batch-mat-mul';
 import { identityConfig } from '../../../training/wasm-kernels/identity';
 import { leakyReluConfig } from '../../../training/wasm-kernels/leaky-relu';
+import { meanConfig } from '../../../training/wasm-kernels/mean';
+import { sumConfig } from '../../../training/wasm-kernels/sum';
 import { compareBackends, randomInputs } from './compare';
 
 beforeAll(async () => {
@@ -99,4 +102,36 @@ test('LeakyRelu forward and gradient match cpu on random data; the gradient equa
   const dy = inputs.dy.data;
   const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.1), tf.tensor(dy, inputs.dy.shape))))(tf.tensor(x, inputs.x.shape)).dataSync();
   for (let i = 0; i < x.length; i++) expect(g[i]).toBe(Math.fround(dy[i] * (x[i] > 0 ? 1 : Math.fround(0.1))));
+});
+
+describe('Sum and Mean', () => {
+  test('the wasm backend dispatches them to our kernels', () => {
+    expect(tf.getKernel(tf.Sum, 'wasm')?.kernelFunc).toBe(sumConfig.kernelFunc);
+    expect(tf.getKernel(tf.Mean, 'wasm')?.kernelFunc).toBe(meanConfig.kernelFunc);
+  });
+
+  const CASES: [number[], number | number[], boolean][] = [
+    [[64, 30], 0, false],
+    [[5, 7, 6, 4], [0, 1, 2], false],
+    [[5, 7, 6, 4], [1, 0], true],
+    [[3, 4, 5], [0], true],
+    [[1, 9], [0], false],
+    [[6, 5], 1, false], // not leading: upstream's kernel
+    [[4, 3, 5], [0, 2], true], // not contiguous leading axes: upstream's kernel
+    [[4, 3], [0, 1], false], // every axis: upstream's kernel
+    [[4, 3], -2, false],
+  ];
+  test.each(CASES)('shape %j, axis %j, keepDims %s: matches cpu', async (shape, axis, keepDims) => {
+    const inputs = randomInputs(900 + shape.length, { x: shape });
+    const errs = await compareBackends(inputs, ({ x }) => [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)]);
+    for (const e of errs) expect(e).toBeLessThan(1e-6);
+  });
+
+  test('exact on integers-valued floats (closed form)', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor3d(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+    expect(Array.from(tf.sum(x, [0, 1]).dataSync())).toEqual([60, 66, 72, 78]);
+    expect(Array.from(tf.mean(x, 0).dataSync())).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(tf.sum(x, [0, 1], true).shape).toEqual([1, 1, 4]);
+  });
 });

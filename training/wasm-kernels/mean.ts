@@ -1,0 +1,14 @@
+/** Mean: over leading axes by adding rows (column-reduce.ts); any other reduction by upstream's kernel. */
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendWasm, input, runUpstream } from './calls';
+import { columnSums, leadingAxes } from './column-reduce';
+
+export function mean(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
+  const x = input(tf.Mean, args.inputs, 'x');
+  const { axis, keepDims } = args.attrs as unknown as tf.MeanAttrs;
+  const split = x.dtype === 'float32' ? leadingAxes(x.shape, axis) : null;
+  if (!split || split.rows === 0) return runUpstream(tf.Mean, args.backend, { x }, args.attrs);
+  return columnSums(args.backend, x, split, 1 / split.rows, keepDims);
+}
+
+export const meanConfig: tf.KernelConfig = { kernelName: tf.Mean, backendName: 'wasm', kernelFunc: mean as unknown as tf.KernelFunc };
