@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerData } from './commands/data';
+import { registerEval } from './commands/eval';
+import { registerExport } from './commands/export';
 import { registerTrain } from './commands/train';
 
 const program = new Command();
@@ -17,6 +19,8 @@ program
 // (commands are registered here, one line each)
 registerBench(program);
 registerData(program);
+registerEval(program);
+registerExport(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

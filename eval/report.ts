@@ -1,0 +1,93 @@
+/**
+ * The evaluation report: reports/eval.json (every figure, machine-readable) and reports/eval.md (the tables, and
+ * the sample grids side by side with real test images). Both written atomically.
+ */
+import * as path from 'path';
+import { writeFileAtomic } from '../training/harness/atomic-write';
+import type { EvalReport, FidKid } from './run-eval';
+
+export const EVAL_JSON = 'eval.json';
+export const EVAL_MD = 'eval.md';
+
+function pct(v: number | undefined): string {
+  return v === undefined || Number.isNaN(v) ? '-' : `${(100 * v).toFixed(2)}%`;
+}
+
+function num(v: number | undefined, digits = 2): string {
+  return v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+}
+
+/** KID is small: shown x 1000 with its spread over the subsets. */
+export function kidText(q: FidKid): string {
+  return `${(1000 * q.kid.mean).toFixed(2)} ± ${(1000 * q.kid.std).toFixed(2)}`;
+}
+
+function spread(shares: number[] | undefined): string {
+  if (!shares) return '-';
+  return `${pct(Math.min(...shares))} – ${pct(Math.max(...shares))}`;
+}
+
+export function evalMarkdown(r: EvalReport, comparison?: string): string {
+  const L: string[] = [];
+  const names = Object.keys(r.classifier.perClass);
+  L.push('# Evaluation (`dgm eval`)', '');
+  L.push(`${r.createdAt}, ${r.machine.cpu} (${r.machine.cores} logical cores). Feature extractor \`${r.featureExtractor.id}\` ` +
+    `(${r.featureExtractor.features} penultimate features of ${r.featureExtractor.classifier}); figures computed with another extractor are not comparable.`, '');
+  L.push('## Classifier', '');
+  const meets = r.classifier.testAccuracy >= r.classifier.target;
+  L.push(`Test accuracy on the ${r.classifier.n} Fashion-MNIST test images: **${pct(r.classifier.testAccuracy)}** ` +
+    `(target >= ${pct(r.classifier.target)}: ${meets ? 'met' : 'missed'}).`, '');
+  L.push(`| ${names.join(' | ')} |`, `|${names.map(() => ' ---: ').join('|')}|`, `| ${names.map((c) => pct(r.classifier.perClass[c])).join(' | ')} |`, '');
+
+  L.push('## Sample quality: FID-FMNIST and KID', '');
+  L.push(`${r.settings.samples} samples per model against the ${r.classifier.n} test images, in the classifier's feature space; ` +
+    `KID x 1000 is the mean ± standard deviation over ${r.settings.kidSubsets} subsets of ${r.settings.kidSubsetSize}. ` +
+    `The first row is the floor: real training images against the test images. ${r.settings.clip}.`, '');
+  L.push('| model | samples | FID-FMNIST | KID x 1000 | predicted-class share (min – max) | time |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  L.push(`| real train vs test (floor) | ${r.settings.samples} | ${num(r.floor.quality.fid)} | ${kidText(r.floor.quality)} | - | - |`);
+  for (const g of r.gans) {
+    if (g.status !== 'evaluated' || !g.quality) L.push(`| ${g.name} | not trained | - | - | - | - |`);
+    else L.push(`| ${g.name} | ${g.samples} | ${num(g.quality.fid)} | ${kidText(g.quality)} | ${spread(g.predictedClasses)} | ${num(g.seconds, 0)} s |`);
+  }
+  L.push('');
+
+  const conditional = r.gans.filter((g) => g.classFidelity);
+  for (const g of conditional) {
+    const f = g.classFidelity!;
+    L.push(`## Class fidelity: ${g.name}`, '');
+    L.push(`The classifier's accuracy on ${f.n} samples against the requested labels: **${pct(f.accuracy)}** ` +
+      `(the classifier itself scores ${pct(r.classifier.testAccuracy)} on real test images).`, '');
+    L.push(`| requested | ${names.join(' | ')} |`, `| --- |${names.map(() => ' ---: ').join('|')}|`);
+    L.push(`| accuracy | ${f.perClass.map((v) => pct(v)).join(' | ')} |`, '');
+  }
+  if (!conditional.length) {
+    const cg = r.gans.find((g) => g.name === 'cgan');
+    if (cg) L.push('## Class fidelity', '', `cgan: ${cg.status}.`, '');
+  }
+
+  L.push('## Flows: test log-likelihood', '');
+  L.push('| model | test log-likelihood | bits/dim | test rows | units |', '| --- | ---: | ---: | ---: | --- |');
+  for (const f of r.flows) {
+    if (f.status !== 'evaluated') L.push(`| ${f.name} | not trained | - | - | - |`);
+    else L.push(`| ${f.name} | ${num(f.testLogLik, 4)} | ${num(f.bitsPerDim, 4)} | ${f.n ?? '-'} | ${f.units ?? ''} |`);
+  }
+  L.push('');
+
+  L.push('## Samples', '');
+  const shown = [{ name: 'real test images', grid: r.realGrid }, ...[...r.gans, ...r.flows].filter((m) => m.grid).map((m) => ({ name: m.name, grid: m.grid! }))];
+  L.push(`| ${shown.map((s) => s.name).join(' | ')} |`, `|${shown.map(() => ' :---: ').join('|')}|`);
+  L.push(`| ${shown.map((s) => `![${s.name}](${s.grid})`).join(' | ')} |`, '');
+  const missing = [...r.gans, ...r.flows].filter((m) => m.status !== 'evaluated').map((m) => m.name);
+  if (missing.length) L.push(`Not trained (no models/<name>/model.onnx): ${missing.join(', ')}.`, '');
+  if (comparison) L.push('## Against the baseline', '', comparison, '');
+  return L.join('\n');
+}
+
+/** Writes eval.json and eval.md into `dir`; returns their paths. */
+export function writeEvalReport(dir: string, r: EvalReport, comparison?: string): { json: string; md: string } {
+  const json = path.join(dir, EVAL_JSON);
+  const md = path.join(dir, EVAL_MD);
+  writeFileAtomic(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileAtomic(md, evalMarkdown(r, comparison));
+  return { json, md };
+}

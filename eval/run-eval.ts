@@ -1,0 +1,277 @@
+/**
+ * `dgm eval`: the quality figures of every exported model, measured with the exported classifier on
+ * onnxruntime-node.
+ *
+ *  - classifier: test accuracy on the 10000 Fashion-MNIST test images (target >= 92%), per class.
+ *  - floor: FID / KID between `samples` training images and the test images (what a perfect generator would get).
+ *  - GANs (gan, cgan, wgan-gp): `samples` images (seeded noise; a conditional model gets class i mod 10 for sample
+ *    i), clipped to the pixel range [-1, 1] (what a PNG shows), against the test images: FID-FMNIST, KID, the
+ *    histogram of predicted classes; for a conditional model the class fidelity (classifier accuracy against the
+ *    requested labels, per class, and the confusion matrix).
+ *  - flows: test log-likelihood. maf-fmnist: log p(x) of the 10000 test images dequantised with fixed noise
+ *    (x in [0,1)^784, logit Jacobian included: runtime/core/data-transform.ts) in nats, and bits/dim of the 8-bit
+ *    data. maf-moons: nats per point in the standardised coordinates the model was trained in, on the moons test set.
+ *  - sample grids: reports/<model>-samples.png beside reports/real-test.png.
+ *
+ * A model whose folder under models/ is missing is listed as "not trained": nothing is ever filled in for it.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Flow, GanSampler, readModelCard } from '../runtime/node';
+import { Random } from '../runtime/core/random';
+import { boundsOf, drawPoints, gridPoints, heatmap } from '../runtime/core/plot2d';
+import { CLASS_NAMES, findFashionMnist, readSplit, toSymmetric } from '../training/data/fashion-mnist';
+import { makeMoons } from '../training/data/moons';
+import { encodePng, writeImageGrid } from '../training/harness/image-grid';
+import { writeFileAtomic } from '../training/harness/atomic-write';
+import { argmaxRows, ClassFidelity, classFidelity, predictedHistogram } from './class-fidelity';
+import { ClassifierModel } from './classifier-model';
+import { frechetDistance, gaussianStats, GaussianStats } from './fid';
+import { kid, KidResult } from './kid';
+
+export const EVAL_FORMAT = 'dgm-eval/1';
+export const GAN_MODELS = ['gan', 'cgan', 'wgan-gp'] as const;
+export const FLOW_MODELS = ['maf-moons', 'maf-fmnist'] as const;
+export const CLASSIFIER_TARGET = 0.92;
+
+export interface EvalOptions {
+  modelsDir: string;
+  /** Folder (or .onnx) of the classifier; default <modelsDir>/classifier. */
+  classifier?: string;
+  outDir: string;
+  dataDir?: string;
+  /** Generated images per GAN, and real training images for the floor (default 10000). */
+  samples: number;
+  kidSubsets: number;
+  kidSubsetSize: number;
+  seed: number;
+  threads: number;
+  /** Models to evaluate (default: all known). */
+  only?: string[];
+  log: (line: string) => void;
+}
+
+export interface FidKid {
+  fid: number;
+  fidMeanTerm: number;
+  fidCovTerm: number;
+  kid: KidResult;
+}
+
+export interface GanRow {
+  name: string;
+  status: 'evaluated' | 'not trained';
+  kind?: string;
+  samples?: number;
+  quality?: FidKid;
+  /** Fraction of samples the classifier assigns to each class. */
+  predictedClasses?: number[];
+  classFidelity?: ClassFidelity;
+  grid?: string;
+  seconds?: number;
+}
+
+export interface FlowRow {
+  name: string;
+  status: 'evaluated' | 'not trained';
+  kind?: string;
+  testLogLik?: number;
+  units?: string;
+  bitsPerDim?: number;
+  n?: number;
+  grid?: string;
+  seconds?: number;
+}
+
+export interface EvalReport {
+  format: typeof EVAL_FORMAT;
+  createdAt: string;
+  machine: { cpu: string; cores: number };
+  featureExtractor: { id: string; classifier: string; features: number };
+  settings: { samples: number; kidSubsets: number; kidSubsetSize: number; seed: number; clip: string };
+  classifier: { testAccuracy: number; target: number; perClass: Record<string, number>; n: number; training: unknown };
+  floor: { what: string; quality: FidKid };
+  gans: GanRow[];
+  flows: FlowRow[];
+  realGrid: string;
+}
+
+export function machineFacts(): { cpu: string; cores: number } {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model?.trim() ?? 'unknown', cores: cpus.length };
+}
+
+function quality(a: GaussianStats, b: GaussianStats, fa: Float32Array, fb: Float32Array, d: number, o: EvalOptions): FidKid {
+  const f = frechetDistance(a, b);
+  const k = kid(fa, a.n, fb, b.n, d, { subsets: o.kidSubsets, subsetSize: o.kidSubsetSize, seed: o.seed });
+  return { fid: f.value, fidMeanTerm: f.meanTerm, fidCovTerm: f.covTerm, kid: k };
+}
+
+function clipToRange(x: Float32Array, lo: number, hi: number): Float32Array {
+  return x.map((v) => Math.min(hi, Math.max(lo, v)));
+}
+
+function modelDir(o: EvalOptions, name: string): string | null {
+  const dir = path.join(o.modelsDir, name);
+  return fs.existsSync(path.join(dir, 'model.onnx')) ? dir : null;
+}
+
+async function timed<T>(o: EvalOptions, what: string, f: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  o.log(`eval: ${what}...`);
+  const r = await f();
+  o.log(`eval: ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return r;
+}
+
+export async function runEval(o: EvalOptions): Promise<EvalReport> {
+  if (!Number.isInteger(o.samples) || o.samples < 2) throw new Error(`samples must be an integer >= 2, got ${o.samples}`);
+  const wanted = (name: string) => !o.only || o.only.includes(name);
+  const loc = findFashionMnist({ dir: o.dataDir, download: 'never', quiet: true });
+  if (!loc) throw new Error('Fashion-MNIST not found (dgm data downloads it, or install Debian dataset-fashion-mnist)');
+  const test = readSplit(loc, 'test');
+  const train = readSplit(loc, 'train');
+  const testPixels = toSymmetric(test.images);
+  fs.mkdirSync(o.outDir, { recursive: true });
+
+  const cls = await ClassifierModel.load(o.classifier ?? path.join(o.modelsDir, 'classifier'), o.threads);
+  const d = cls.info.features;
+  const k = cls.info.numClasses;
+  try {
+    const testOut = await timed(o, `classifier on ${test.n} test images`, () => cls.run(testPixels, test.n));
+    const predicted = argmaxRows(testOut.logits, k);
+    const accuracy = classFidelity(Int32Array.from(test.labels), predicted, k);
+    const testStats = gaussianStats(testOut.features, test.n, d);
+
+    const nReal = Math.min(o.samples, train.n);
+    const trainIdx = new Random(o.seed, 0x666c72).permutation(train.n).subarray(0, nReal);
+    const trainPixels = new Float32Array(nReal * 784);
+    trainIdx.forEach((r, i) => trainPixels.set(toSymmetric(train.images.subarray(r * 784, (r + 1) * 784)), i * 784));
+    const trainFeatures = (await timed(o, `classifier on ${nReal} training images (the floor)`, () => cls.run(trainPixels, nReal))).features;
+    const floor = quality(gaussianStats(trainFeatures, nReal, d), testStats, trainFeatures, testOut.features, d, o);
+
+    const realGrid = 'real-test.png';
+    writeImageGrid(path.join(o.outDir, realGrid), testPixels.subarray(0, 100 * 784), [100, 28, 28, 1], { range: [-1, 1], cols: 10, pad: 2, scale: 2 });
+
+    const gans: GanRow[] = [];
+    for (const name of GAN_MODELS.filter(wanted)) {
+      const dir = modelDir(o, name);
+      if (!dir) {
+        gans.push({ name, status: 'not trained' });
+        continue;
+      }
+      const t0 = Date.now();
+      const sampler = await GanSampler.load(dir, { provider: 'cpu', threads: o.threads, log: o.log });
+      try {
+        const s = await timed(o, `${name}: ${o.samples} samples`, () => sampler.sample({ n: o.samples, seed: o.seed }));
+        const [lo, hi] = s.images.range;
+        const images = clipToRange(s.images.data, lo, hi);
+        const grid = `${name}-samples.png`;
+        writeImageGrid(path.join(o.outDir, grid), images.subarray(0, 100 * 784), [100, 28, 28, 1], { range: [lo, hi], cols: 10, pad: 2, scale: 2 });
+        // The classifier takes [-1, 1]; a generator trained on another range is mapped onto it.
+        const scaled = lo === -1 && hi === 1 ? images : images.map((v) => ((v - lo) / (hi - lo)) * 2 - 1);
+        const out = await timed(o, `${name}: classifier features`, () => cls.run(scaled, o.samples));
+        const preds = argmaxRows(out.logits, k);
+        const q = quality(gaussianStats(out.features, o.samples, d), testStats, out.features, testOut.features, d, o);
+        gans.push({
+          name,
+          status: 'evaluated',
+          kind: sampler.spec.kind,
+          samples: o.samples,
+          quality: q,
+          predictedClasses: predictedHistogram(preds, k),
+          classFidelity: s.labels ? classFidelity(s.labels, preds, k) : undefined,
+          grid,
+          seconds: (Date.now() - t0) / 1000,
+        });
+      } finally {
+        await sampler.release();
+      }
+    }
+
+    const flows: FlowRow[] = [];
+    for (const name of FLOW_MODELS.filter(wanted)) {
+      const dir = modelDir(o, name);
+      if (!dir) {
+        flows.push({ name, status: 'not trained' });
+        continue;
+      }
+      const t0 = Date.now();
+      const flow = await Flow.load(dir, { provider: 'cpu', threads: o.threads, log: o.log });
+      try {
+        const details = readModelCard(dir).data?.details;
+        flows.push({ ...(await evalFlow(o, name, flow, details, test.images, test.n)), seconds: (Date.now() - t0) / 1000 });
+      } finally {
+        await flow.release();
+      }
+    }
+
+    return {
+      format: EVAL_FORMAT,
+      createdAt: new Date().toISOString(),
+      machine: machineFacts(),
+      featureExtractor: { id: cls.info.extractorId, classifier: path.relative(process.cwd(), cls.info.file), features: d },
+      settings: { samples: o.samples, kidSubsets: o.kidSubsets, kidSubsetSize: o.kidSubsetSize, seed: o.seed, clip: 'generated pixels clipped to the model card pixel range before feature extraction' },
+      classifier: {
+        testAccuracy: accuracy.accuracy,
+        target: CLASSIFIER_TARGET,
+        perClass: Object.fromEntries((cls.info.classNames.length ? cls.info.classNames : CLASS_NAMES).map((c, j) => [c, accuracy.perClass[j]])),
+        n: test.n,
+        training: cls.info.training,
+      },
+      floor: { what: `${nReal} training images vs the ${test.n} test images`, quality: floor },
+      gans,
+      flows,
+      realGrid,
+    };
+  } finally {
+    await cls.release();
+  }
+}
+
+/** The moons data settings a maf-moons run writes into its config (card data.details): dataset, seed, n. */
+function moonsSettings(details: Record<string, unknown> | undefined): { seed: number; n: number } | null {
+  if (!details || details.dataset !== 'moons' || typeof details.seed !== 'number' || typeof details.n !== 'number') return null;
+  return { seed: details.seed, n: details.n };
+}
+
+async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Record<string, unknown> | undefined, testImages: Uint8Array, nTest: number): Promise<FlowRow> {
+  const spec = flow.spec;
+  const grid = `${name}-samples.png`;
+  if (spec.dims === 784 && spec.transform.kind === 'logit') {
+    const lp = await timed(o, `${name}: log-likelihood of ${nTest} test images`, () => flow.logProbData(Float32Array.from(testImages), o.seed));
+    const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
+    const s = await timed(o, `${name}: 64 samples for the grid (784 sequential passes per flow)`, () => flow.sample({ n: 64, seed: o.seed }));
+    writeImageGrid(path.join(o.outDir, grid), s.data, [64, 28, 28, 1], { range: [0, 1], cols: 8, pad: 2, scale: 2 });
+    return {
+      name,
+      status: 'evaluated',
+      kind: spec.kind,
+      testLogLik: mean(lp.logProb),
+      units: 'nats per image, density of dequantised pixels x in [0,1)^784 (logit Jacobian included)',
+      bitsPerDim: mean(lp.bitsPerDim!),
+      n: nTest,
+      grid,
+    };
+  }
+  if (spec.dims === 2) {
+    const data = moonsSettings(details);
+    if (!data) return { name, status: 'evaluated', kind: spec.kind, units: 'no test set known for this 2-D flow (its card names no moons data settings)' };
+    const moons = makeMoons({ seed: data.seed, n: data.n });
+    const lp = await timed(o, `${name}: log-likelihood of ${moons.test.length / 2} test points`, () => flow.logProb(moons.test));
+    const ll = lp.reduce((x, y) => x + y, 0) / lp.length;
+    await writeMoonsPicture(path.join(o.outDir, grid), flow, moons.test, (await flow.sample({ n: 1000, seed: o.seed })).x);
+    return { name, status: 'evaluated', kind: spec.kind, testLogLik: ll, units: 'nats per point, standardized coordinates (as trained)', n: moons.test.length / 2, grid };
+  }
+  return { name, status: 'evaluated', kind: spec.kind, units: `no evaluation defined for a ${spec.dims}-D flow in ${spec.space}` };
+}
+
+async function writeMoonsPicture(file: string, flow: Flow, test: Float32Array, samples: Float32Array): Promise<void> {
+  const b = boundsOf(test);
+  const gw = 120, gh = 120, size = 360;
+  const logp = await flow.logProb(gridPoints(b, gw, gh));
+  const rgba = heatmap(logp, gw, gh, size, size);
+  drawPoints(rgba, size, size, samples, b, [80, 220, 255], 2);
+  writeFileAtomic(file, encodePng({ width: size, height: size, data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength) }));
+}
