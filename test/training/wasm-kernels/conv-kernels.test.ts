@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
 import { conv2DBackpropFilterConfig } from '../../../training/wasm-kernels/conv2d-backprop-filter';
-import { conv2DBackpropInputConfig } from '../../../training/wasm-kernels/conv2d-backprop-input';
+import { conv2DBackpropInputConfig, PHASES_MIN_CHANNELS } from '../../../training/wasm-kernels/conv2d-backprop-input';
 import { compareBackends, randomInputs } from './compare';
 import { CONV_CASES, outShape } from './conv-cases';
 
@@ -19,6 +19,11 @@ afterAll(() => shutdownBackend());
 test('the wasm backend dispatches both conv gradients to our kernels', () => {
   expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')?.kernelFunc).toBe(conv2DBackpropFilterConfig.kernelFunc);
   expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm')?.kernelFunc).toBe(conv2DBackpropInputConfig.kernelFunc);
+});
+
+test('the cases reach both Conv2DBackpropInput paths (phases, GEMM) at stride 1 and at larger strides', () => {
+  const paths = new Set(CONV_CASES.map((c) => `${c.cin >= PHASES_MIN_CHANNELS ? 'phases' : 'gemm'} ${c.stride[0] * c.stride[1] > 1 ? 'strided' : 'stride 1'}`));
+  expect([...paths].sort()).toEqual(['gemm stride 1', 'gemm strided', 'phases stride 1', 'phases strided']);
 });
 
 describe.each(CONV_CASES.map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
