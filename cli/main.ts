@@ -7,6 +7,9 @@ import { registerBench } from './commands/bench';
 import { registerData } from './commands/data';
 import { registerEval } from './commands/eval';
 import { registerExport } from './commands/export';
+import { registerLogprob } from './commands/logprob';
+import { registerSample } from './commands/sample';
+import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
 
 const program = new Command();
@@ -21,6 +24,9 @@ registerBench(program);
 registerData(program);
 registerEval(program);
 registerExport(program);
+registerLogprob(program);
+registerSample(program);
+registerServe(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -220,10 +220,20 @@ function numList(where: string, field: string, v: unknown, n: number): number[] 
   return v as number[];
 }
 
+/**
+ * The transform from `data.details` (the training run's data config): an explicit `transform` object, or the keys
+ * the runs write: `mean` + `std` (standardised, e.g. two moons) or `lambda` / `logitLambda` (logit of dequantised
+ * pixels, 256 levels unless `levels`). Nothing recognisable: x is the data as given.
+ */
 export function dataTransform(card: ModelCard, where: string): DataTransform {
-  const t = card.data?.details?.transform;
+  const details = card.data?.details ?? {};
   const d = card.latentSize;
-  if (t === undefined) return { kind: 'identity' };
+  let t = details.transform;
+  if (t === undefined) {
+    if (details.mean !== undefined && details.std !== undefined) t = { kind: 'standardize', mean: details.mean, std: details.std };
+    else if (details.lambda !== undefined || details.logitLambda !== undefined) t = { kind: 'logit', lambda: details.lambda ?? details.logitLambda, levels: details.levels };
+    else return { kind: 'identity' };
+  }
   if (!isObj(t)) fail(where, 'model card field "data.details.transform" must be an object');
   if (t.kind === 'standardize') {
     const std = numList(where, 'data.details.transform.std', t.std, d);

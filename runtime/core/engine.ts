@@ -22,7 +22,7 @@ export interface OrtSessionLike {
 
 export interface OrtLike {
   InferenceSession: {
-    create(model: Uint8Array, options?: { executionProviders?: string[]; graphOptimizationLevel?: 'all'; logSeverityLevel?: 0 | 1 | 2 | 3 | 4 }): Promise<OrtSessionLike>;
+    create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSessionLike>;
   };
   Tensor: new (type: FeedType, data: FeedData, dims: readonly number[]) => OrtTensorLike;
 }
@@ -44,11 +44,18 @@ export class Engine {
     private readonly ort: OrtLike,
     private session: OrtSessionLike | undefined,
     readonly provider: string,
+    /** Why this provider (e.g. 'auto: no CUDA provider installed', 'requested'), for the one-line report. */
+    readonly note: string,
   ) {}
 
-  static async create(ort: OrtLike, bytes: Uint8Array, provider: string): Promise<Engine> {
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-    return new Engine(ort, session, provider);
+  static async create(ort: OrtLike, bytes: Uint8Array, provider: string, options: Record<string, unknown> = {}, note = ''): Promise<Engine> {
+    const session = await ort.InferenceSession.create(bytes, {
+      ...options,
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
+    return new Engine(ort, session, provider, note);
   }
 
   get inputNames(): readonly string[] {

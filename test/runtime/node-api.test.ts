@@ -35,7 +35,8 @@ describe('runtime/node', () => {
     cgan = await exportGan(root, 'cgan', { numClasses: 10, head: 'projection' });
     moons = await exportMaf(root, 'maf-moons', { inputSize: 2, hiddenSize: 16, nHidden: 1, nFlows: 3 }, {
       space: 'standardised two moons',
-      details: { transform: { kind: 'standardize', mean: MEAN, std: STD } },
+      // as training/runs/maf-moons.ts writes it into the checkpoint config, which export copies into the card
+      details: { dataset: 'moons', coordinates: 'standardized (x - mean) / std', mean: MEAN, std: STD },
     });
   });
 

@@ -1,0 +1,123 @@
+/**
+ * `dgm logprob <model> <file>`: per-example log-likelihood (nats) and, for image flows, bits/dim, through
+ * onnxruntime-node. The file holds data rows in the data's own coordinates: an IDX image file (.gz or not), a PNG,
+ * or JSON rows (`[[...], ...]` or `{ "rows": [...] }`: 8-bit pixels for an image flow, points for a 2-D flow).
+ */
+import { Command } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
+import { resolveModelPath } from '../../runtime/model-path';
+import { checkNodeProvider } from '../../runtime/node-providers';
+import { Flow, FlowSpec } from '../../runtime/node';
+import { decodeGrayPng } from '../../runtime/png';
+import { maybeGunzip, parseIdx } from '../../training/data/idx';
+
+export interface Rows {
+  rows: Float32Array;
+  n: number;
+  what: string;
+}
+
+function imageShapeText(spec: FlowSpec): string {
+  return spec.image ? `${spec.image.height}x${spec.image.width}` : `${spec.dims} values`;
+}
+
+/** Reads the data rows of `file` for a flow of `spec`'s width; errors name the file and what was expected. */
+export function readRows(file: string, spec: FlowSpec, limit?: number): Rows {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read: ${(err as Error).message}`);
+  }
+  const d = spec.dims;
+  const take = (rows: Float32Array, n: number, what: string): Rows => {
+    const m = limit === undefined ? n : Math.min(n, limit);
+    return { rows: rows.subarray(0, m * d), n: m, what: m < n ? `${what} (first ${m} of ${n})` : what };
+  };
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (err) {
+      throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { rows?: unknown })?.rows;
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`${file}: expected a non-empty JSON list of rows, or { "rows": [...] }`);
+    const rows = new Float32Array(list.length * d);
+    list.forEach((r: unknown, i: number) => {
+      if (!Array.isArray(r) || r.length !== d || !r.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new Error(`${file}: row ${i} must be a list of ${d} finite numbers (the model's width), got ${JSON.stringify(r).slice(0, 60)}`);
+      }
+      rows.set(r as number[], i * d);
+    });
+    return take(rows, list.length, `${list.length} JSON rows`);
+  }
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    const img = decodeGrayPng(bytes, file);
+    if (img.width * img.height !== d || (spec.image && (img.width !== spec.image.width || img.height !== spec.image.height))) {
+      throw new Error(`${file}: a ${img.width}x${img.height} PNG, but the model takes ${imageShapeText(spec)} images`);
+    }
+    return { rows: Float32Array.from(img.pixels), n: 1, what: `a ${img.width}x${img.height} PNG (gray)` };
+  }
+  const idx = parseIdx(maybeGunzip(bytes, file), file);
+  const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
+  if (idx.dims.length < 2 || per !== d) {
+    throw new Error(`${file}: IDX of shape [${idx.dims.join(', ')}], but the model takes rows of ${imageShapeText(spec)}`);
+  }
+  return take(Float32Array.from(idx.data), idx.dims[0], `${idx.dims[0]} IDX images ${idx.dims.slice(1).join('x')}`);
+}
+
+function stats(v: Float64Array): { mean: number; std: number } {
+  let s = 0;
+  for (const x of v) s += x;
+  const mean = s / v.length;
+  let q = 0;
+  for (const x of v) q += (x - mean) ** 2;
+  return { mean, std: Math.sqrt(q / Math.max(1, v.length - 1)) };
+}
+
+export function registerLogprob(program: Command): void {
+  program
+    .command('logprob')
+    .description('per-example log-likelihood (and bits/dim for image flows) of data under an exported flow')
+    .argument('<model>', 'flow model folder or .onnx file, or the name of a model in --models')
+    .argument('<file>', 'data: IDX images (.gz or raw), a PNG, or JSON rows')
+    .option('--limit <n>', 'only the first n examples')
+    .option('--seed <seed>', 'seed of the dequantisation noise for 8-bit images', '0')
+    .option('--all', 'print every example (default: the first 10 when there are more than 20)')
+    .option('--provider <p>', 'execution provider: auto (CUDA if installed, else CPU), cuda, cpu, webgpu', 'auto')
+    .option('--models <dir>', 'folder of exported models', 'models')
+    .action(async (model: string, file: string, opts: { limit?: string; seed: string; all?: boolean; provider: string; models: string }) => {
+      const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`--limit must be a positive integer, got ${opts.limit}`);
+      const seed = Number(opts.seed);
+      if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${opts.seed}`);
+      const source = resolveModelPath(model, opts.models);
+      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider) });
+      try {
+        const spec = flow.spec;
+        const data = readRows(file, spec, limit);
+        const r = await flow.logProbData(data.rows, seed);
+        const bits = r.bitsPerDim;
+        const space = spec.transform.kind === 'logit' ? `dequantised pixels in [0, 1)^${spec.dims}, noise seed ${seed}` : spec.transform.kind === 'standardize' ? 'data coordinates (un-standardised)' : spec.space || 'model coordinates';
+        console.log(`${spec.name} on ${path.basename(file)}: ${data.what}; log-density of ${space}; ${flow.provider} (${flow.providerNote}), ${r.ms.toFixed(0)} ms`);
+        console.log(`${'#'.padStart(6)}  ${'log p (nats)'.padStart(14)}${bits ? '  bits/dim'.padStart(11) : ''}`);
+        const show = opts.all || data.n <= 20 ? data.n : 10;
+        for (let i = 0; i < show; i++) {
+          console.log(`${String(i).padStart(6)}  ${r.logProb[i].toFixed(3).padStart(14)}${bits ? bits[i].toFixed(4).padStart(11) : ''}`);
+        }
+        if (show < data.n) console.log(`   ... (${data.n - show} more; --all prints them)`);
+        const lp = stats(r.logProb);
+        let line = `mean log-likelihood ${lp.mean.toFixed(3)} nats (std ${lp.std.toFixed(3)}) over ${data.n} example${data.n === 1 ? '' : 's'}`;
+        if (bits) {
+          const b = stats(bits);
+          line += `; ${b.mean.toFixed(4)} bits/dim (std ${b.std.toFixed(4)})`;
+        }
+        console.log(line);
+      } finally {
+        await flow.release();
+      }
+    });
+}

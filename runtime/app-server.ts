@@ -1,0 +1,117 @@
+/**
+ * `dgm serve`: the browser app (runtime/app), the runtime compiled to ES modules (dist/web), onnxruntime-web's
+ * dist files and the exported models, plus two small JSON endpoints the page reads: the models with their cards,
+ * and a few test images to score.
+ *
+ * URL layout: /            the page (runtime/app/index.html)
+ *             /app/...     its static files       /js/...      dist/web (runtime/**.js as ES modules)
+ *             /ort/...     onnxruntime-web dist   /models/...  the models folder
+ *             /api/models  [{ name, url, family, kind, numClasses, classNames, dims, description }]
+ *             /api/test-images?count=k  { images: number[][], labels, classNames, source }
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { flowSpec } from './core/card.js';
+import { PRIMARY_FILE, readModelCard } from './node.js';
+import { ortWebDistDir, projectRoot } from './paths.js';
+import { RunningServer, ServeRoot, startServer } from './server.js';
+import { ensureWebBuild } from './web-build.js';
+
+export interface ModelEntry {
+  name: string;
+  url: string;
+  family: 'gan' | 'maf';
+  kind: string;
+  numClasses: number;
+  classNames: string[];
+  /** Data dimensions of a flow; pixels of a GAN image. */
+  dims: number;
+  description: string;
+}
+
+export interface TestImages {
+  images: number[][];
+  labels: number[];
+  classNames: string[];
+  source: string;
+}
+
+export interface AppServerOptions {
+  modelsDir: string;
+  host?: string;
+  port?: number;
+  /** Supplies test images for the image flow's section (the CLI reads Fashion-MNIST's test split). */
+  testImages?: (count: number) => TestImages | Promise<TestImages>;
+  log?: (line: string) => void;
+  /** Log every request. */
+  verbose?: boolean;
+}
+
+/** The exported models in `dir` (folders holding model.onnx with a readable card); others are reported and skipped. */
+export function listModels(dir: string, log: (line: string) => void = () => {}): ModelEntry[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: ModelEntry[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const file = path.join(dir, e.name, PRIMARY_FILE);
+    if (!fs.existsSync(file)) continue;
+    try {
+      const card = cached(file);
+      const dims = card.family === 'maf' ? flowSpec(card, file).dims : (card.image?.channels ?? 1) * (card.image?.height ?? 0) * (card.image?.width ?? 0);
+      out.push({
+        name: e.name,
+        url: `/models/${encodeURIComponent(e.name)}/${PRIMARY_FILE}`,
+        family: card.family,
+        kind: card.kind,
+        numClasses: card.numClasses,
+        classNames: card.classNames,
+        dims,
+        description: card.description,
+      });
+    } catch (err) {
+      log(`skipping ${file}: ${(err as Error).message}`);
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// Reading a card means reading the whole .onnx (tens of MB for the image flow): once per file version.
+const cardCache = new Map<string, { mtimeMs: number; size: number; card: ReturnType<typeof readModelCard> }>();
+function cached(file: string): ReturnType<typeof readModelCard> {
+  const st = fs.statSync(file);
+  const hit = cardCache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.card;
+  const card = readModelCard(file);
+  cardCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, card });
+  return card;
+}
+
+export async function startAppServer(opts: AppServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const root = projectRoot();
+  const build = ensureWebBuild({ log });
+  const roots: ServeRoot[] = [
+    { prefix: '/app/', dir: path.join(root, 'runtime', 'app') },
+    { prefix: '/js/', dir: build.dir },
+    { prefix: '/ort/', dir: ortWebDistDir() },
+  ];
+  const modelsDir = path.resolve(opts.modelsDir);
+  if (fs.existsSync(modelsDir)) roots.push({ prefix: '/models/', dir: modelsDir });
+  else log(`note: models folder ${modelsDir} does not exist yet; the page will say how to export models`);
+  return startServer({
+    roots,
+    index: '/app/index.html',
+    host: opts.host,
+    port: opts.port,
+    log: opts.verbose ? log : undefined,
+    api: {
+      '/api/models': () => listModels(modelsDir, log),
+      '/api/test-images': async (url) => {
+        if (!opts.testImages) throw new Error('this server has no test images');
+        const count = Number(url.searchParams.get('count') ?? 12);
+        if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`count must be an integer in [1, 100], got ${url.searchParams.get('count')}`);
+        return opts.testImages(count);
+      },
+    },
+  });
+}

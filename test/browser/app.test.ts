@@ -1,0 +1,106 @@
+/**
+ * @jest-environment ./test/export/ort-environment.js
+ *
+ * End to end: `dgm serve`'s app in Debian Chromium (playwright-core) on models exported by the project's pipeline.
+ * Samples appear, the class picker changes the grid, the moons map is drawn, and a test image and a drawing get a
+ * log-likelihood. The page runs with the provider it picks itself (WebGPU here: SwiftShader's adapter).
+ * Saves a screenshot to reports/screenshots/app.png.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { fashionMnistTestImages } from '../../cli/commands/serve';
+import { startAppServer } from '../../runtime/app-server';
+import { projectRoot } from '../../runtime/paths';
+import { RunningServer } from '../../runtime/server';
+import { exportGan, exportMaf, tmpDir, useTfCpu } from '../runtime/fixtures';
+import { launchChromium, watchConsole } from './chromium';
+
+export const SCREENSHOT = path.join(projectRoot(), 'reports', 'screenshots', 'app.png');
+
+/** A hash of a canvas's pixels, to tell two grids apart. */
+async function canvasDigest(page: Page, id: string): Promise<string> {
+  return page.evaluate((id) => (document.getElementById(id) as HTMLCanvasElement).toDataURL(), id);
+}
+
+async function waitState(page: Page, id: string, state: string, timeout = 120000): Promise<void> {
+  await page.waitForFunction(({ id, state }) => document.getElementById(id)?.dataset.state === state, { id, state }, { timeout });
+}
+
+describe('browser app', () => {
+  const models = tmpDir('app');
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await useTfCpu();
+    const gan = await exportGan(models, 'cgan', { numClasses: 10, head: 'projection' });
+    gan.dispose();
+    const moons = await exportMaf(models, 'maf-moons', { inputSize: 2, hiddenSize: 16, nHidden: 1, nFlows: 3 }, { space: 'standardized', details: { dataset: 'moons', mean: [0.5, 0.25], std: [0.87, 0.5] } });
+    moons.dispose();
+    const fm = await exportMaf(models, 'maf-fmnist', { inputSize: 784, hiddenSize: 16, nHidden: 1, nFlows: 1 }, { space: 'logit of dequantised pixels', details: { dataset: 'fashion-mnist', lambda: 1e-6 } });
+    fm.dispose();
+    server = await startAppServer({ modelsDir: models, port: 0, testImages: fashionMnistTestImages, log: () => {} });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    fs.rmSync(models, { recursive: true, force: true });
+  });
+
+  test('samples, class picker, density map and log-likelihoods', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const problems = watchConsole(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.body.dataset.ready !== undefined, undefined, { timeout: 240000 });
+    expect(await page.evaluate(() => document.body.dataset.ready)).toBe('true');
+
+    // GAN: a grid of 64 samples, all classes, on the provider the page chose.
+    await waitState(page, 'gan-grid', 'done');
+    const size = await page.evaluate(() => {
+      const c = document.getElementById('gan-grid') as HTMLCanvasElement;
+      return [c.width, c.height];
+    });
+    expect(size).toEqual([10 * 29 + 1, 7 * 29 + 1]); // 10 columns (one per class) x 7 rows of 28 px + 1 px gaps
+    expect(await page.textContent('#gan-time')).toMatch(/^64 samples in [\d.]+ ms on webgpu \(auto: WebGPU adapter found\)$/);
+    const all = await canvasDigest(page, 'gan-grid');
+
+    // The class picker changes the grid.
+    await page.selectOption('#gan-class', '3');
+    await page.waitForFunction(() => document.getElementById('gan-grid')?.dataset.label === '3');
+    await waitState(page, 'gan-grid', 'done');
+    const three = await canvasDigest(page, 'gan-grid');
+    expect(three).not.toBe(all);
+    await page.selectOption('#gan-class', '7');
+    await page.waitForFunction(() => document.getElementById('gan-grid')?.dataset.label === '7');
+    await waitState(page, 'gan-grid', 'done');
+    expect(await canvasDigest(page, 'gan-grid')).not.toBe(three);
+
+    // Moons: heat map with samples.
+    await waitState(page, 'moons-map', 'done');
+    expect(await page.textContent('#moons-time')).toMatch(/density on 96x64 points in .* 500 samples in .* on webgpu/);
+
+    // Fashion-MNIST flow: a test image, then a drawing.
+    await page.waitForSelector('#fmnist-tests canvas');
+    await page.click('#fmnist-tests canvas[data-index="0"]');
+    await waitState(page, 'fmnist-result', 'done');
+    const scored = await page.textContent('#fmnist-result');
+    expect(scored).toMatch(/^test image 0 \(Ankle boot\): log p = -?[\d.]+ nats, [\d.]+ bits\/dim$/);
+    await page.locator('#fmnist-draw').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#fmnist-draw').boundingBox())!;
+    await page.mouse.move(box.x + 60, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 100, box.y + 150, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.getElementById('fmnist-result')?.textContent?.startsWith('your drawing'));
+    await waitState(page, 'fmnist-result', 'done');
+    expect(await page.textContent('#fmnist-result')).toMatch(/^your drawing: log p = -?[\d.]+ nats, [\d.]+ bits\/dim$/);
+
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(problems.filter((p) => p.startsWith('[pageerror]') || p.startsWith('[error]'))).toEqual([]);
+    await page.close();
+  });
+});
