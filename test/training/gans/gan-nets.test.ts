@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../training/backend';
 import { Random } from '../../../runtime/core/random';
 import { applyStack, paramShapes, pixelShuffle } from '../../../training/nets/layers';
+import { nsDiscriminatorLoss, nsGeneratorLoss } from '../../../training/losses/gan-losses';
 import {
   CGAN_DEFAULTS,
   discriminate,
@@ -77,6 +78,27 @@ test('shapes: 7x7x64 -> pixel shuffle 14x14x16 -> conv 32 -> 28x28x8 -> 1 channe
   expect(discriminate(def, disc, tf.zeros([3, 28, 28, 1]) as tf.Tensor4D, null).shape).toEqual([3]);
 });
 
+/** At initialisation (PyTorch's default init) the logits are near 0, so L_D ~ 2 ln 2 and L_G ~ ln 2. */
+function checkInitialLosses(cfg: Parameters<typeof ganDefinition>[0]) {
+  const { def, gen, disc } = model(cfg);
+  const num = (t: tf.Tensor) => t.dataSync()[0];
+  const n = 8;
+  const rng = new Random(4);
+  const labels = def.config.numClasses ? tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32') : null;
+  const real = tf.tensor4d(rng.fillUniform(new Float32Array(n * 784), -1, 1), [n, 28, 28, 1]);
+  const z = tf.tensor2d(rng.fillNormal(new Float32Array(n * def.config.dimZ)), [n, def.config.dimZ]);
+  const fake = generate(def, gen, z, labels, { training: true, updateStats: false });
+  const hr = discriminate(def, disc, real, labels), hf = discriminate(def, disc, fake, labels);
+  const maxAbs = Math.max(num(tf.max(tf.abs(hr))), num(tf.max(tf.abs(hf))));
+  expect(maxAbs).toBeLessThan(0.2);
+  // softplus(+-h) = ln 2 +- h/2 + h^2/8 + O(h^4), so each mean is within max|h|/2 + max|h|^2/8 of ln 2.
+  const bound = maxAbs / 2 + (maxAbs * maxAbs) / 8 + 1e-6;
+  expect(Math.abs(num(nsDiscriminatorLoss(hr, hf)) - 2 * Math.LN2)).toBeLessThanOrEqual(2 * bound);
+  expect(Math.abs(num(nsGeneratorLoss(hf)) - Math.LN2)).toBeLessThanOrEqual(bound);
+}
+
+test('at initialisation the unconditional networks give logits near 0: L_D ~ 2 ln 2, L_G ~ ln 2', () => checkInitialLosses({}));
+
 test('output tanh is off by default (the course generator) and on as an option', () => {
   expect(ganDefinition().generator.stack.at(-1)!.kind).toBe('conv2d');
   const withTanh = ganDefinition({ outputTanh: true }).generator.stack;
@@ -144,7 +166,8 @@ describe('conditional discriminator heads', () => {
     return { n, labels, h, phi, get };
   }
 
-  test('Miyato-Koyama: h(x, y) = psi(phi(x)) + embed(y)^T phi(x)', () => {
+  test('Miyato-Koyama: h(x, y) = psi(phi(x)) + embed(y)^T phi(x); logits near 0 at initialisation', () => {
+    checkInitialLosses({ ...CGAN_DEFAULTS, head: 'miyato' });
     const { n, labels, h, phi, get } = setup('miyato');
     const pw = get('disc.psi.kernel'), pb = get('disc.psi.bias'), e = get('disc.embed.weight'); // e: [10, 512]
     for (let i = 0; i < n; i++) {
@@ -154,7 +177,8 @@ describe('conditional discriminator heads', () => {
     }
   });
 
-  test('projection: h(x, y) = y^T (A phi(x) + b)', () => {
+  test('projection: h(x, y) = y^T (A phi(x) + b); logits near 0 at initialisation', () => {
+    checkInitialLosses({ ...CGAN_DEFAULTS, head: 'projection' });
     const { n, labels, h, phi, get } = setup('projection');
     const at = get('disc.proj.kernel'), b = get('disc.proj.bias'); // A^T as [512, 10]
     for (let i = 0; i < n; i++) {
