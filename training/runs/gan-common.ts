@@ -173,6 +173,8 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
   const stepsPerEpoch = batchCount(data.n, batch, true);
   const epochSeconds: number[] = [];
   let epochStart = Date.now();
+  // Steps of the current epoch run by this process: a resumed run's first epoch is only partly timed here.
+  let stepsThisEpoch = 0;
   let stepsTimed = 0, msTimed = 0;
 
   const result = await runTraining({
@@ -194,6 +196,7 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
       const alpha = loss === 'wgan-gp' ? tf.tensor1d(rng.fillUniform(new Float32Array(b))) : null;
       const out = ganStep(def, gen, disc, { d: optD, g: optG }, loss, x, y, z, alpha, s.gpWeight);
       stepsTimed += 1;
+      stepsThisEpoch += 1;
       msTimed += Date.now() - t0;
       return out;
     },
@@ -205,10 +208,13 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
         writeGrid(path.join(runDir, 'samples.png'), samples);
       },
     },
-    onEpochEnd: () => {
+    onEpochEnd: (): Record<string, number> => {
       const seconds = (Date.now() - epochStart) / 1000;
-      epochSeconds.push(seconds);
+      const whole = stepsThisEpoch === stepsPerEpoch;
       epochStart = Date.now();
+      stepsThisEpoch = 0;
+      if (!whole) return {};
+      epochSeconds.push(seconds);
       return { epoch_seconds: seconds };
     },
     checkpointEvery: flags.checkpointEvery,
