@@ -103,7 +103,15 @@ export async function initBackend(opts: BackendOptions = {}): Promise<string> {
 export async function shutdownBackend(): Promise<void> {
   stopWasm();
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  quietCpuBanner();
   current = null;
+}
+
+/** The cpu backend prints a multi-line "install tfjs-node" banner on its first tensor in Node; our status line
+ *  already says what runs where (and how to get tfjs-node), so mark the banner as shown. */
+function quietCpuBanner(): void {
+  const cpu = tf.engine().registry['cpu'] as unknown as { firstUse?: boolean } | undefined;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -145,6 +153,7 @@ async function useTensorflow(pkg: string, why: string): Promise<BackendInfo> {
 async function useCpu(why: string): Promise<BackendInfo> {
   stopWasm();
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+  quietCpuBanner();
   return (current = { name: 'cpu', threads: 1, simd: false, line: `backend: cpu; ${why}` });
 }
 

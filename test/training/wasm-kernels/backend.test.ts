@@ -69,7 +69,7 @@ test('bad choices fail with a message naming the input', async () => {
 });
 
 /** A child Node process (TypeScript through @swc/core) that starts wasm with 2 threads and runs one matMul. */
-function child(shutdown: boolean) {
+function child(shutdown: boolean, env: NodeJS.ProcessEnv = process.env, quiet = true) {
   const code = `
     const fs = require('fs');
     require.extensions['.ts'] = (m, f) => m._compile(require('@swc/core').transformSync(fs.readFileSync(f, 'utf8'),
@@ -77,11 +77,11 @@ function child(shutdown: boolean) {
     const tf = require('@tensorflow/tfjs-core');
     const b = require(${JSON.stringify(path.join(ROOT, 'training/backend.ts'))});
     (async () => {
-      await b.initBackend({ backend: 'wasm', threads: 2, quiet: true });
+      await b.initBackend({ backend: 'wasm', threads: 2, quiet: ${quiet} });
       console.log('ready', require('@tensorflow/tfjs-backend-wasm').getThreadsCount(), tf.sum(tf.ones([64, 64])).dataSync()[0]);
       ${shutdown ? 'await b.shutdownBackend();' : ''}
     })();`;
-  return spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, ['-e', code], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 test('the worker pool keeps a process alive until shutdownBackend, which lets it exit by itself', async () => {
@@ -102,4 +102,16 @@ test('the worker pool keeps a process alive until shutdownBackend, which lets it
   expect(without.exitCode).toBeNull();
   without.kill();
   await new Promise((resolve) => without.on('exit', resolve));
+});
+
+test('when the threaded build cannot start (no writable temp folder for its worker scripts) it says why and runs on 1 thread', async () => {
+  const p = child(true, { ...process.env, TMPDIR: path.join(ROOT, 'no-such-dir-for-dgm-test') }, false);
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((resolve) => p.on('exit', resolve));
+  expect(code).toBe(0);
+  expect(out.trim()).toBe('ready 1 4096');
+  expect(err).toMatch(/^backend: wasm \(1 thread, SIMD\); chosen by --backend wasm; threaded build failed \(ENOENT[^\n]*\), using 1 thread$/m);
 });
