@@ -37,7 +37,7 @@ function readScalar(t: tf.Tensor | null): void {
 /** A small conv classifier-shaped net (conv 3x3 same, conv 4x4 stride 2, dense) on 16x16 inputs: cheap enough
  *  for the plain-JS cpu backend, and it exercises both conv gradients and the matMul gradients. */
 export function smallConvWorkload(opts: { batch?: number; seed?: number } = {}): Workload {
-  const n = opts.batch ?? 32;
+  const n = opts.batch ?? 16;
   const rng = new Random(opts.seed ?? 1);
   const stack: Stack = [
     { kind: 'conv2d', name: 'bench.small.conv1', inChannels: 1, filters: 8, kernel: 3, stride: 1, padding: 1 },
