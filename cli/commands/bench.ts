@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import { Command, InvalidArgumentError } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultThreads, initBackend, shutdownBackend } from '../../training/backend';
@@ -120,6 +121,7 @@ export function runTorchReference(script: string, threads: number, reps: number)
 }
 
 async function benchBackends(opts: BenchOpts): Promise<void> {
+  const loadBefore = os.loadavg()[0];
   const configs = backendConfigs(opts.backends, opts.threads);
   const specs = WORKLOADS.filter((w) => opts.workloads.includes(w.key));
   const results = new Map<string, { label: string; times?: StepTimes; note?: string }[]>();
@@ -166,7 +168,9 @@ async function benchBackends(opts: BenchOpts): Promise<void> {
 
   const torchReps = Math.max(opts.reps, 5);
   const torch = opts.torchReference ? runTorchReference(opts.torchReference, opts.threads, torchReps) : { rows: [] };
-  console.log(`dgm bench backends: median of up to ${opts.reps} steps after ${opts.warmup} warm-up (min-max); other load on the machine makes these noisy`);
+  // Other processes compete for the same cores: say how busy the machine was, so the figures can be judged.
+  const load = `load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end, on ${os.cpus().length} logical cores`;
+  console.log(`dgm bench backends: median of up to ${opts.reps} steps after ${opts.warmup} warm-up (min-max); ${load}`);
   for (const s of specs) {
     const title = titles.get(s.key) ?? s.key;
     const target = s.targetMs !== undefined && multi ? `   target <= ${s.targetMs} ms on ${multi}` : '';
