@@ -15,6 +15,7 @@ import { defaultThreads, initBackend, shutdownBackend } from '../../training/bac
 import { profileStep } from '../../training/bench/kernel-profile';
 import { timeWorkload, StepTimes } from '../../training/bench/timing';
 import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../../training/bench/workloads';
+import { coverageWorkloads, kernelsUsed, unregistered } from '../../training/wasm-kernels/coverage';
 
 interface BackendConfig {
   label: string;
@@ -208,5 +209,21 @@ export function registerBench(program: Command): void {
     .option('--torch-reference <script>', 'also run this PyTorch timing script (format of shared/tools/torch_reference.py) with /usr/bin/python3')
     .action(async (opts: BenchOpts) => {
       await benchBackends(opts);
+    });
+  bench
+    .command('kernels')
+    .description('list the tfjs kernels one step of every model dispatches (tiny sizes) and whether wasm has each')
+    .option('--on <backend>', 'backend to run the steps on: cpu (has every kernel) or wasm', 'cpu')
+    .action(async (opts: { on: string }) => {
+      if (opts.on !== 'cpu' && opts.on !== 'wasm') throw new Error(`--on: expected cpu or wasm, got '${opts.on}'`);
+      await initBackend({ backend: opts.on, threads: defaultThreads() });
+      try {
+        const used = await kernelsUsed(coverageWorkloads());
+        const missing = unregistered(used, 'wasm');
+        console.log(`kernels dispatched by one step of every model (${used.length}): ${used.join(' ')}`);
+        console.log(missing.length ? `missing on wasm: ${missing.join(' ')}` : 'missing on wasm: none');
+      } finally {
+        await shutdownBackend();
+      }
     });
 }
