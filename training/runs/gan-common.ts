@@ -226,9 +226,10 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
     resumeCommand: flags.resumeCommand,
   });
 
-  // The final grid, whatever step the run ended on.
+  // The grid of the last weights: samples-final.png when the run completed, else under its step number.
   const finalSamples = sampleGrid(def, gen, grid);
-  writeGrid(path.join(flags.runDir, 'samples-final.png'), finalSamples);
+  const gridName = result.status === 'completed' ? 'samples-final.png' : `samples-step${String(result.step).padStart(6, '0')}.png`;
+  writeGrid(path.join(flags.runDir, gridName), finalSamples);
   writeGrid(path.join(flags.runDir, 'samples.png'), finalSamples);
 
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
@@ -249,6 +250,6 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
     (secondsPerEpoch === null ? '' : `; ${secondsPerEpoch.toFixed(1)} s/epoch`) +
     (stepsPerSecond === null ? '' : `; ${stepsPerSecond.toFixed(2)} steps/s (training steps only)`) +
     ` on ${flags.backend}`;
-  const line = `\n${model}: final 10x10 grid in ${path.join(flags.runDir, 'samples-final.png')}${conditional ? ' (columns: ' + CLASS_NAMES.join(', ') + ')' : ''}${timing}`;
+  const line = `\n${model}: last 10x10 grid in ${path.join(flags.runDir, gridName)}${conditional ? ' (columns: ' + CLASS_NAMES.join(', ') + ')' : ''}${timing}`;
   return { ...result, message: result.message + line, secondsPerEpoch, stepsPerSecond };
 }
