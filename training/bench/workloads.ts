@@ -19,6 +19,8 @@ export interface Workload {
   /** Examples per step (for rows/s). */
   rows: number;
   step(): void;
+  /** The trained variables, in a fixed order (tests compare them across backends). */
+  variables(): tf.Variable[];
   dispose(): void;
 }
 
@@ -55,6 +57,7 @@ export function smallConvWorkload(opts: { batch?: number; seed?: number } = {}):
     title: `small conv net (conv3x3 1->8, conv4x4/2 8->16, dense 1024->10), batch ${n}`,
     rows: n,
     step: () => readScalar(opt.minimize(() => tf.mean(tf.square(tf.sub(applyStack(stack, params, x, { training: true }), target))) as tf.Scalar, true, trainable(params))),
+    variables: () => trainable(params),
     dispose: () => {
       opt.dispose();
       tf.dispose([x, target]);
@@ -109,6 +112,7 @@ export function courseGanWorkload(opts: { batch?: number; seed?: number } = {}):
       readScalar(optG.minimize(() => nsGeneratorLoss(discriminate(s.def, s.disc, generate(s.def, s.gen, z2, null, { training: true }), null)), true, genVars));
       tf.dispose([z1, z2, fake]);
     },
+    variables: () => [...genVars, ...discVars],
     dispose: () => {
       optD.dispose();
       optG.dispose();
@@ -137,6 +141,7 @@ export function wganGpWorkload(opts: { batch?: number; seed?: number } = {}): Wo
       readScalar(optG.minimize(() => wganGeneratorLoss(critic(generate(s.def, s.gen, z2, null, { training: true }))), true, trainable(s.gen)));
       tf.dispose([z1, z2, fake, alpha]);
     },
+    variables: () => [...trainable(s.gen), ...trainable(s.disc)],
     dispose: () => {
       optD.dispose();
       optG.dispose();
@@ -158,6 +163,7 @@ export function generatorInferenceWorkload(opts: { batch?: number; seed?: number
       x.dataSync();
       tf.dispose([z, x]);
     },
+    variables: () => trainable(s.gen),
     dispose: () => s.dispose(),
   };
 }
@@ -188,6 +194,7 @@ export function madeWorkload(opts: { batch?: number; seed?: number; inputSize?: 
       if (train) readScalar(opt.minimize(() => tf.neg(meanLogProb()) as tf.Scalar, true, trainable(params)));
       else readScalar(tf.tidy(meanLogProb));
     },
+    variables: () => trainable(params),
     dispose: () => {
       opt.dispose();
       x.dispose();
@@ -209,6 +216,7 @@ export function mafWorkload(opts: { batch?: number; seed?: number; inputSize?: n
     title: `MAF (2 flows, D ${d}) training step with weight decay, batch ${n}`,
     rows: n,
     step: () => readScalar(opt.minimize(() => mafTrainingLoss(def, params, x, 1e-4).loss, true, trainable(params))),
+    variables: () => trainable(params),
     dispose: () => {
       opt.dispose();
       x.dispose();
