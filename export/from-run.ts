@@ -13,6 +13,8 @@ import { Random } from '../runtime/core/random';
 import { BEST_FILE, CHECKPOINT_FILE } from '../training/harness/loop';
 import { Checkpoint, readCheckpoint } from '../training/harness/checkpoint';
 import { makeMoons } from '../training/data/moons';
+import { findFashionMnist, readSplit, toUnitDequantized } from '../training/data/fashion-mnist';
+import { logit } from '../training/data/logit';
 import { initMafParams } from '../training/nets/maf';
 import { MAF_KIND, mafDefinitionFromRunConfig } from '../training/runs/maf-common';
 import { ExportJob } from './export-model';
@@ -22,6 +24,9 @@ import { weightsFromTensors } from './weights';
 import { ganKinds, ganJobFromCheckpoint } from './gan-export-kinds';
 import { CLASSIFIER_KIND, classifierJobFromCheckpoint } from './classifier-export-kind';
 import { loadReference, trainingFacts } from './run-facts';
+
+/** Random stream of the dequantization noise of the real-data check (any fixed stream: it only has to be reproducible). */
+const REAL_DATA_STREAM = 0x72656164;
 
 export interface RunExportOptions {
   /** 'best' (default): best.ckpt when the run has one, else checkpoint.ckpt; 'last': checkpoint.ckpt. */
@@ -60,11 +65,26 @@ export function findRuns(runsRoot: string): string[] {
     .sort();
 }
 
-function mafRealRows(data: Record<string, unknown>, n: number): { rows: Float32Array; n: number; what: string } | string {
+function mafRealRows(data: Record<string, unknown>, n: number, dataDir?: string): { rows: Float32Array; n: number; what: string } | string {
   if (data.dataset === 'moons') {
     const moons = makeMoons({ seed: data.seed as number, n: data.n as number });
     const m = Math.min(n, moons.test.length / 2);
     return { rows: moons.test.slice(0, 2 * m), n: m, what: `${m} two-moons test points (standardized, as trained)` };
+  }
+  if (data.dataset === 'fashion-mnist') {
+    // The coordinates of training/runs/maf-fmnist.ts: dequantized pixels in [0, 1), then logit with its lambda.
+    const lambda = data.lambda as number;
+    let loc;
+    try {
+      loc = findFashionMnist({ dir: dataDir, download: 'never', quiet: true });
+    } catch (e) {
+      return `no real-data check: ${(e as Error).message}`;
+    }
+    if (!loc) return 'no real-data check: Fashion-MNIST not found (make data)';
+    const test = readSplit(loc, 'test');
+    const m = Math.min(n, test.n);
+    const x = toUnitDequantized(test.images.subarray(0, m * 784), new Random(0, REAL_DATA_STREAM));
+    return { rows: logit(x, 784, lambda).y, n: m, what: `${m} Fashion-MNIST test images, dequantized and logit-transformed (lambda ${lambda}) as trained` };
   }
   return `no real-data check for dataset ${JSON.stringify(data.dataset)}`;
 }
@@ -76,7 +96,7 @@ async function mafFromCheckpoint(name: string, runDir: string, file: string, ck:
   const notes: string[] = [];
   let real: { rows: Float32Array; n: number; what: string } | undefined;
   if (!opts.noRealData) {
-    const r = mafRealRows(data, opts.parityN ?? 1000);
+    const r = mafRealRows(data, opts.parityN ?? 1000, opts.dataDir);
     if (typeof r === 'string') notes.push(r);
     else real = r;
   }

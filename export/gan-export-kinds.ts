@@ -1,12 +1,14 @@
 /**
- * GAN checkpoints -> ExportJob. The checkpoint's kind names the GAN run and its config holds the network config
- * (training/nets/gan-nets.ts GanNetConfig) that `ganDefinition` rebuilds the generator and discriminator from.
+ * GAN checkpoints -> ExportJob. Contract (training/runs/gan-common.ts): the kind is the model ('gan', 'cgan',
+ * 'wgan-gp') and the config a GanRunConfig whose `net` is the GanNetConfig `ganDefinition` rebuilds both networks
+ * from.
  */
 import * as path from 'path';
 import { Random } from '../runtime/core/random';
 import { Checkpoint } from '../training/harness/checkpoint';
 import { CLASS_NAMES, findFashionMnist, readSplit, toSymmetric } from '../training/data/fashion-mnist';
 import { GanNetConfig, ganDefinition, initGanParams } from '../training/nets/gan-nets';
+import type { GanModel } from '../training/runs/gan-common';
 import { ganJob } from './jobs/gan-job';
 import { ExportError } from './lower/types';
 import { RealImages } from './validate';
@@ -14,16 +16,15 @@ import { weightsFromTensors } from './weights';
 import type { RunExportOptions, RunJob } from './from-run';
 import { loadReference, trainingFacts } from './run-facts';
 
-const GAN_KINDS = ['gan', 'cgan', 'wgan-gp', 'dcgan'];
+const GAN_KINDS: readonly GanModel[] = ['gan', 'cgan', 'wgan-gp'];
 
 export function ganKinds(): string[] {
   return [...GAN_KINDS];
 }
 
-/** The network config inside a GAN run's checkpoint config. */
+/** The network config inside a GAN run's checkpoint config (`config.net`). */
 export function ganNetConfigOf(config: unknown, where: string): Partial<GanNetConfig> {
-  const c = config as Record<string, unknown> | null;
-  const net = (c && typeof c === 'object' ? (c.net ?? c.gan ?? c.model ?? c) : null) as Partial<GanNetConfig> | null;
+  const net = (config as { net?: unknown } | null)?.net as Partial<GanNetConfig> | undefined;
   if (!net || typeof net !== 'object' || typeof net.dimZ !== 'number') {
     throw new ExportError(`${where}: checkpoint config holds no GAN network config (expected { net: { dimZ, numClasses, head, ... } }), got ${JSON.stringify(config)}`);
   }

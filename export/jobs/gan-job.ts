@@ -2,6 +2,7 @@
 import { GanDefinition } from '../../training/nets/gan-nets';
 import { Params } from '../../training/nets/layers';
 import { ModelCard } from '../card';
+import { BuiltGraph } from '../graphs/built-graph';
 import { discriminatorGraph } from '../graphs/discriminator';
 import { generatorGraph } from '../graphs/generator';
 import { ExportJob } from '../export-model';
@@ -24,6 +25,12 @@ export interface GanJobInput {
   reference: string;
 }
 
+/** A WGAN-GP discriminator is a critic: its output keeps the name `logit` but is an unbounded score. */
+function critic(b: BuiltGraph, kind: string): BuiltGraph {
+  if (kind !== 'wgan-gp') return b;
+  return { ...b, outputs: b.outputs.map((o) => (o.name === 'logit' ? { ...o, description: 'critic score (WGAN-GP: unbounded, higher = more real; not a probability logit)' } : o)) };
+}
+
 export function ganJob(input: GanJobInput): ExportJob {
   const { def, name } = input;
   const k = def.config.numClasses;
@@ -39,7 +46,7 @@ export function ganJob(input: GanJobInput): ExportJob {
       `${GAN_FILES.discriminator} maps images${k > 0 ? ' and labels' : ''} to logits [N]`,
     graphs: [
       { file: GAN_FILES.generator, built: generatorGraph(def, input.weights, name) },
-      { file: GAN_FILES.discriminator, built: discriminatorGraph(def, input.weights, name) },
+      { file: GAN_FILES.discriminator, built: critic(discriminatorGraph(def, input.weights, name), input.kind) },
     ],
     facts: {
       latentSize: def.config.dimZ,
