@@ -15,8 +15,7 @@ import { Checkpoint, readCheckpoint } from '../training/harness/checkpoint';
 import { makeMoons } from '../training/data/moons';
 import { findFashionMnist, readSplit, toUnitDequantized } from '../training/data/fashion-mnist';
 import { logit } from '../training/data/logit';
-import { initMafParams } from '../training/nets/maf';
-import { MAF_KIND, mafDefinitionFromRunConfig } from '../training/runs/maf-common';
+import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../training/nets/maf';
 import { ExportJob } from './export-model';
 import { mafJob } from './jobs/maf-job';
 import { ExportError } from './lower/types';
@@ -24,6 +23,15 @@ import { weightsFromTensors } from './weights';
 import { ganKinds, ganJobFromCheckpoint } from './gan-export-kinds';
 import { CLASSIFIER_KIND, classifierJobFromCheckpoint } from './classifier-export-kind';
 import { loadReference, trainingFacts } from './run-facts';
+
+/** The MAF runs' checkpoint contract (training/runs/maf-common.ts): kind 'maf', config { maf: MafConfig, data, train }. */
+export const MAF_KIND = 'maf';
+
+function mafDefinitionOf(config: unknown, where: string): MafDefinition {
+  const maf = (config as { maf?: MafConfig } | null)?.maf;
+  if (!maf || typeof maf !== 'object') throw new ExportError(`${where}: checkpoint config holds no MAF config (expected { maf: { inputSize, hiddenSize, nHidden, nFlows } }), got ${JSON.stringify(config)}`);
+  return mafDefinition(maf);
+}
 
 /** Random stream of the dequantization noise of the real-data check (any fixed stream: it only has to be reproducible). */
 const REAL_DATA_STREAM = 0x72656164;
@@ -90,7 +98,7 @@ function mafRealRows(data: Record<string, unknown>, n: number, dataDir?: string)
 }
 
 async function mafFromCheckpoint(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
-  const def = mafDefinitionFromRunConfig(ck.config);
+  const def = mafDefinitionOf(ck.config, path.relative(process.cwd(), file));
   const params = loadReference(initMafParams(def, new Random(0)), ck, file);
   const data = ((ck.config as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
   const notes: string[] = [];
