@@ -68,6 +68,24 @@ export function initMafParams(def: MafDefinition, rng: Random): Params {
   return initParams(mafStack(def), rng);
 }
 
+/**
+ * Zeroes every MADE's output layer, so each flow starts as the identity (mu = 0, alpha = 0). With PyTorch's
+ * default init on high-dimensional, wide-range inputs (logit pixels reach +-13.8) the random alphas of K stacked
+ * flows multiply the scale by exp(sum of alphas) and overflow float32 before the first step; a zero last layer
+ * is the usual cure (as in Glow's zero-initialised coupling outputs). The hidden layers keep their random init.
+ */
+export function mafIdentityInit(def: MafDefinition, params: Params): void {
+  for (const flow of def.flows) {
+    const out = flow.made.stack[flow.made.stack.length - 1];
+    if (out.kind !== 'maskedDense') throw new Error(`mafIdentityInit: the last layer of a MADE must be maskedDense, got ${out.kind}`);
+    for (const name of [`${out.name}.kernel`, `${out.name}.bias`]) {
+      const v = params.get(name);
+      if (!v) throw new Error(`mafIdentityInit: missing parameter ${name}`);
+      v.assign(tf.zerosLike(v));
+    }
+  }
+}
+
 export function invertPermutation(p: number[]): number[] {
   const inv = new Array<number>(p.length).fill(-1);
   p.forEach((src, i) => {
@@ -78,11 +96,13 @@ export function invertPermutation(p: number[]): number[] {
 }
 
 /**
- * x[:, perm] with an explicit gradient (a gather by the inverse permutation): the wasm backend has no
- * UnsortedSegmentSum, which tfjs' generic gather gradient needs.
+ * x[:, perm]. A general permutation is a gather with an explicit gradient (a gather by the inverse permutation):
+ * the wasm backend has no UnsortedSegmentSum, which tfjs' generic gather gradient needs.
  */
 export function permuteColumns(x: tf.Tensor2D, perm: number[]): tf.Tensor2D {
   if (x.shape[1] !== perm.length) throw new Error(`permuteColumns: x has ${x.shape[1]} columns, permutation has ${perm.length}`);
+  // The reversal (every permutation mafDefinition makes) has a cheaper kernel than a gather, and its own gradient.
+  if (perm.every((p, i) => p === perm.length - 1 - i)) return tf.reverse(x, 1);
   const inv = invertPermutation(perm);
   const op = tf.customGrad((...args) => ({
     value: tf.gather(args[0] as tf.Tensor, tf.tensor1d(perm, 'int32'), 1),

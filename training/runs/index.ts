@@ -7,3 +7,5 @@ export { getRun, listRuns, readSettings, registerRun, type RunDefinition, type T
 import './gan';
 import './cgan';
 import './wgan-gp';
+import './maf-moons';
+import './maf-fmnist';

@@ -2,8 +2,19 @@
 import { Params } from '../../../training/nets/layers';
 import { MafDefinition, mafLogProbRows } from '../../../training/nets/maf';
 
-/** Midpoint rule of exp(log p) over [-L, L]^2 with cell size h. */
-export function gridIntegral(def: MafDefinition, params: Params, L: number, h: number): number {
+export interface GridIntegral {
+  integral: number;
+  /** Grid points where the float32 model gave NaN or +-inf (an intermediate overflowed), and the largest density
+   *  the float64 fallback gives among them. */
+  nonFinite: number;
+  nonFiniteMaxDensity: number;
+}
+
+/**
+ * Midpoint rule of exp(log p) over [-L, L]^2 with cell size h. Where float32 overflows far from the data, the
+ * float64 `fallback` log-density (if given) stands in; without one such points count as density 0.
+ */
+export function gridIntegral(def: MafDefinition, params: Params, L: number, h: number, fallback?: (x: number[]) => number): GridIntegral {
   const m = Math.round((2 * L) / h);
   const pts = new Float32Array(m * m * 2);
   for (let i = 0; i < m; i++) {
@@ -13,7 +24,17 @@ export function gridIntegral(def: MafDefinition, params: Params, L: number, h: n
     }
   }
   const lp = mafLogProbRows(def, params, pts, 20000);
-  let s = 0;
-  for (const v of lp) s += Math.exp(v);
-  return s * h * h;
+  let s = 0, nonFinite = 0, nonFiniteMaxDensity = 0;
+  lp.forEach((v, k) => {
+    if (Number.isFinite(v)) {
+      s += Math.exp(v);
+    } else {
+      nonFinite += 1;
+      const p = fallback ? Math.exp(fallback([pts[2 * k], pts[2 * k + 1]])) : 0;
+      if (Number.isNaN(p)) throw new Error(`gridIntegral: the fallback density is NaN at (${pts[2 * k]}, ${pts[2 * k + 1]})`);
+      s += p;
+      nonFiniteMaxDensity = Math.max(nonFiniteMaxDensity, p);
+    }
+  });
+  return { integral: s * h * h, nonFinite, nonFiniteMaxDensity };
 }

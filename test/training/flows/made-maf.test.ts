@@ -10,6 +10,7 @@ import { initParams, maskOf, Params } from '../../../training/nets/layers';
 import { madeDefinition, madeForward, madeInverse, madeParams } from '../../../training/nets/made';
 import { initMafParams, mafDefinition, mafForward, mafInverse, mafLogProb, mafLogProbRows, mafSample, permuteColumns } from '../../../training/nets/maf';
 import { jacobian, logAbsDet } from './jacobian';
+import { referenceMaf } from './reference-maf';
 
 // Closed-form checks on the plain-JS backend (float32, no threads); the grid integrals live in maf-density.test.ts (wasm).
 beforeAll(async () => {
@@ -77,34 +78,6 @@ describe('MADE masks', () => {
   });
 });
 
-/** MAF log p(x) in float64 plain JS, masks built from the reference formulas (sequential ordering only). */
-function referenceLogProb(d: number, h: number, nHidden: number, nFlows: number, params: Params, x: number[]): number {
-  const degH = Array.from({ length: h }, (_, k) => k % (d - 1));
-  const dense = (name: string, v: number[], keep: (i: number, j: number) => boolean, relu: boolean): number[] => {
-    const w = params.get(`${name}.kernel`)!.dataSync();
-    const b = params.get(`${name}.bias`)!.dataSync();
-    const nOut = b.length;
-    const out: number[] = [];
-    for (let j = 0; j < nOut; j++) {
-      let s = b[j];
-      for (let i = 0; i < v.length; i++) if (keep(i, j)) s += v[i] * w[i * nOut + j];
-      out.push(relu ? Math.max(0, s) : s);
-    }
-    return out;
-  };
-  let hcur = x.slice();
-  let logDet = 0;
-  for (let k = 0; k < nFlows; k++) {
-    let a = dense(`flow${k}.h0`, hcur, (i, j) => degH[j] >= i, true);
-    for (let l = 1; l < nHidden; l++) a = dense(`flow${k}.h${l}`, a, (i, j) => degH[j] >= degH[i], true);
-    const out = dense(`flow${k}.out`, a, (i, j) => (j % d) - 1 >= degH[i], false);
-    const z = hcur.map((xi, i) => (xi - out[i]) * Math.exp(-out[d + i]));
-    for (let i = 0; i < d; i++) logDet -= out[d + i];
-    hcur = z.reverse();
-  }
-  return hcur.reduce((s, zi) => s - 0.5 * zi * zi - 0.5 * Math.log(2 * Math.PI), 0) + logDet;
-}
-
 describe('MAF log-density', () => {
   test.each([
     [2, 6, 1, 3],
@@ -118,7 +91,7 @@ describe('MAF log-density', () => {
     const lp = mafLogProb(def, params, x).dataSync();
     const rows = x.arraySync();
     rows.forEach((row, r) => {
-      const ref = referenceLogProb(d, h, nHidden, nFlows, params, row);
+      const ref = referenceMaf(d, h, nHidden, nFlows, params)(row);
       expect(Math.abs(lp[r] - ref)).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref)));
     });
   });
