@@ -4,7 +4,7 @@ DGM := node bin/dgm.js
 BACKEND ?= auto
 
 .PHONY: help install build typecheck data demo test test-fast train-maf-moons train-maf-fmnist train-gan train-cgan \
-        train-wgan-gp train export sample eval bench bench-backends bench-deps serve install-gpu apt-deps clean
+        train-wgan-gp train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps clean
 
 help:
 	@echo "make demo     train small models, export, sample, check parity (the main job on embedded defaults)"
@@ -61,6 +61,34 @@ BENCH_ARGS ?=
 TORCH_REFERENCE ?=
 bench-backends: build
 	$(DGM) bench backends $(if $(TORCH_REFERENCE),--torch-reference $(TORCH_REFERENCE)) $(BENCH_ARGS)
+
+# Quality figures -> reports/eval.json + reports/eval.md (tables and sample grids): the classifier's test accuracy,
+# FID-FMNIST / KID of each exported GAN (10000 samples vs the 10000 test images, with the real-train floor), class
+# fidelity of cgan, test log-likelihood and bits/dim of the flows; models not exported are listed as not trained.
+# eval-classifier trains (runs/classifier, ~5 epochs on wasm) and exports (models/classifier) the classifier whose
+# penultimate layer is the feature space, when it is missing. EVAL_ARGS adds flags (dgm eval --help).
+EVAL_ARGS ?=
+eval-classifier: build
+	@test -f models/classifier/model.onnx || { test -f runs/classifier/best.ckpt || $(DGM) train classifier --backend $(BACKEND); $(DGM) export classifier; }
+
+eval: eval-classifier
+	$(DGM) eval $(EVAL_ARGS)
+
+# Speed -> reports/bench.json + reports/bench.md: images/s of the generators and MAF log_prob / sampler at batch
+# 1..1024 on onnxruntime-node (1, 2 threads) and tfjs wasm, training steps/s of every model on every tfjs backend, and
+# the targets against PyTorch timed in the same run by TORCH_REF (skipped with a message when the script or PyTorch is
+# missing: make bench-deps installs PyTorch). SPEED_ARGS adds flags (dgm bench speed --help). Takes ~15-30 min.
+TORCH_REF ?= ../shared/tools/torch_reference.py
+SPEED_ARGS ?=
+bench: build
+	@if [ ! -f "$(TORCH_REF)" ]; then echo "make bench: $(TORCH_REF) not found (the PyTorch reference script lives in shared/tools beside the clone); no PyTorch columns" >&2; \
+	 elif ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then echo "make bench: PyTorch is not installed for /usr/bin/python3 (make bench-deps); no PyTorch columns" >&2; fi
+	$(DGM) bench speed $(shell [ -f "$(TORCH_REF)" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && echo --torch-reference $(TORCH_REF)) $(SPEED_ARGS)
+
+# PyTorch for the side-by-side columns of make bench: Debian's python3-torch with the OpenMP build of OpenBLAS (the
+# default reference BLAS is ~30x slower; the pthread build scales badly beside torch's own threads).
+bench-deps:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y python3-torch libopenblas0-openmp
 
 # GPU opt-in, never part of `make install`: @tensorflow/tfjs-node-gpu 4.22.0 (the `tensorflow` training backend; its
 # install script downloads libtensorflow 2.9, built for CUDA 11.2 + cuDNN 8.1) and onnxruntime-node's CUDA 12

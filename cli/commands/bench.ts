@@ -16,6 +16,9 @@ import { profileStep } from '../../training/bench/kernel-profile';
 import { timeWorkload, StepTimes } from '../../training/bench/timing';
 import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../../training/bench/workloads';
 import { coverageWorkloads, kernelsUsed, unregistered } from '../../training/wasm-kernels/coverage';
+import { writeBenchReport } from '../../eval/bench/report';
+import { runBench } from '../../eval/bench/run-bench';
+import { TRAINING_MODELS } from '../../eval/bench/training-workloads';
 
 interface BackendConfig {
   label: string;
@@ -225,5 +228,79 @@ export function registerBench(program: Command): void {
       } finally {
         await shutdownBackend();
       }
+    });
+  registerBenchSpeed(bench);
+}
+
+interface SpeedOpts {
+  parts: string[];
+  batches: number[];
+  samplerBatches: number[];
+  tfjsSamplerBatches: number[];
+  threads: number;
+  reps: number;
+  warmup: number;
+  budget: number;
+  trainReps: number;
+  trainWarmup: number;
+  trainBudget: number;
+  models: string[];
+  backends: string[];
+  torchReference?: string;
+  profile: boolean;
+  out: string;
+}
+
+function batchList(flag: string) {
+  return (v: string): number[] => {
+    const items = v.split(',').map((x) => Number(x.trim()));
+    if (!items.length || items.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError(`${flag} expects comma-separated positive integers, got '${v}'`);
+    return items;
+  };
+}
+
+/** `dgm bench speed` (eval/bench/run-bench.ts): inference and training throughput, the targets, reports/bench.{json,md}. */
+function registerBenchSpeed(bench: Command): void {
+  bench
+    .command('speed')
+    .description('images/s of every generator and MAF log_prob/sampling on onnxruntime-node (1, 2 threads) vs tfjs wasm vs PyTorch; training steps/s per model and backend -> reports/bench.json, bench.md')
+    .option('--parts <list>', 'sampling,training', listOf('--parts', ['sampling', 'training']), ['sampling', 'training'])
+    .option('--batches <list>', 'batch sizes of the generator and log_prob rows', batchList('--batches'), [1, 64, 256, 1024])
+    .option('--sampler-batches <list>', 'batch sizes of the MAF sampler rows (784 sequential passes per call)', batchList('--sampler-batches'), [1, 64, 256])
+    .option('--tfjs-sampler-batches <list>', 'sampler batches also run on tfjs (default none: see eval/bench/sampling.ts)', (v: string) => (v === 'none' ? [] : batchList('--tfjs-sampler-batches')(v)), [] as number[])
+    .option('--threads <n>', 'wasm threads of the tfjs rows', positiveInt('--threads'), defaultThreads())
+    .option('--reps <n>', 'timed calls per inference row (median, min, max)', positiveInt('--reps'), 10)
+    .option('--warmup <n>', 'warm-up calls per inference row', positiveInt('--warmup'), 2)
+    .option('--budget <seconds>', 'stop an inference row after this long (at least 3 calls)', positiveInt('--budget'), 5)
+    .option('--train-reps <n>', 'timed steps per training row', positiveInt('--train-reps'), 5)
+    .option('--train-warmup <n>', 'warm-up steps per training row', positiveInt('--train-warmup'), 2)
+    .option('--train-budget <seconds>', 'stop a training row after this long (at least 3 steps)', positiveInt('--train-budget'), 20)
+    .option('--models <list>', `training rows: ${TRAINING_MODELS.join(',')} (or all)`, listOf('--models', [...TRAINING_MODELS]), [...TRAINING_MODELS])
+    .option('--backends <list>', 'tfjs backends of the training rows: wasm1,wasm,cpu,tensorflow (or all)', listOf('--backends', ['wasm1', 'wasm', 'cpu', 'tensorflow']), ['wasm1', 'wasm', 'cpu', 'tensorflow'])
+    .option('--torch-reference <script>', 'PyTorch timings of the same workloads (../shared/tools/torch_reference.py), run with /usr/bin/python3 at 1 and 2 threads')
+    .option('--profile', 'onnxruntime profile of every target row (rows that miss their target are always profiled)', false)
+    .option('--out <dir>', 'where bench.json and bench.md go', 'reports')
+    .action(async (opts: SpeedOpts) => {
+      const torch = opts.torchReference ? runTorchReference(opts.torchReference, 2, 20) : { rows: [], note: 'PyTorch reference not requested (--torch-reference ../shared/tools/torch_reference.py)' };
+      if (torch.note) console.error(`bench: ${torch.note}`);
+      const report = await runBench({
+        parts: opts.parts as ('sampling' | 'training')[],
+        batches: opts.batches,
+        samplerBatches: opts.samplerBatches,
+        tfjsSamplerBatches: opts.tfjsSamplerBatches,
+        ortThreads: [1, 2],
+        wasmThreads: opts.threads,
+        inferenceTiming: { warmup: opts.warmup, reps: opts.reps, minReps: 3, budgetMs: opts.budget * 1000 },
+        trainingTiming: { warmup: opts.trainWarmup, reps: opts.trainReps, minReps: 3, budgetMs: opts.trainBudget * 1000 },
+        trainingModels: opts.models as (typeof TRAINING_MODELS)[number][],
+        trainingBackends: opts.backends,
+        torch,
+        profile: opts.profile,
+        log: (l) => console.error(l),
+      });
+      fs.mkdirSync(opts.out, { recursive: true });
+      const files = writeBenchReport(opts.out, report);
+      console.log(fs.readFileSync(files.md, 'utf8'));
+      console.log(`wrote ${files.json} and ${files.md}`);
     });
 }
