@@ -106,3 +106,17 @@ export async function runRawInPage(
     { modelUrl, feeds, ep, threads },
   );
 }
+
+/**
+ * A page that loads the runtime's browser build (served as /js/, see runtime/web-build.ts) as `window.dgmWeb` and
+ * the same onnxruntime-web module as `window.ort` (the import map makes them one instance).
+ */
+export const RUNTIME_HARNESS_HTML = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>dgm runtime harness</title>
+<script type="importmap">{ "imports": { "onnxruntime-web": "/ort/${ORT_BUILD}" } }</script>
+<script type="module">
+import * as web from '/js/runtime/web.js';
+import * as ort from 'onnxruntime-web';
+window.dgmWeb = web;
+window.ort = ort;
+window.ortReady = true;
+</script>`;

@@ -47,6 +47,7 @@ export interface GanFixture {
   dir: string;
   def: GanDefinition;
   gen: Params;
+  disc: Params;
   dispose(): void;
 }
 
@@ -63,7 +64,7 @@ export async function exportGan(root: string, name: string, cfg: Partial<GanNetC
     dir,
     { checker: 'off', runtime: 'onnxruntime-node' },
   );
-  return { dir, def, gen, dispose: () => [...gen.values(), ...disc.values()].forEach((v) => v.dispose()) };
+  return { dir, def, gen, disc, dispose: () => [...gen.values(), ...disc.values()].forEach((v) => v.dispose()) };
 }
 
 export interface MafFixture {

@@ -1,0 +1,73 @@
+/** The parity table: for each model output, the max |difference| between every pair of runtimes. */
+
+export const RUNTIMES = ['tfjs', 'ort-node', 'ort-web-node', 'chromium-webgpu', 'chromium-wasm'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+
+export const RUNTIME_TEXT: Record<RuntimeName, string> = {
+  tfjs: 'tfjs (cpu backend, the training definitions)',
+  'ort-node': 'onnxruntime-node 1.30 (runtime/node.ts)',
+  'ort-web-node': 'onnxruntime-web 1.30 wasm in Node (runtime/web.ts)',
+  'chromium-webgpu': 'Debian Chromium headless, onnxruntime-web WebGPU EP (SwiftShader adapter)',
+  'chromium-wasm': 'Debian Chromium headless, onnxruntime-web wasm EP',
+};
+
+export interface ParityRow {
+  model: string;
+  /** e.g. 'images [8, 28, 28, 1]', 'log_prob [16]'. */
+  output: string;
+  /** What was fed. */
+  inputs: string;
+  tolerance: number;
+  unit: string;
+  results: Partial<Record<RuntimeName, ArrayLike<number>>>;
+}
+
+/** Largest |a - b|; NaN anywhere counts as infinitely far. */
+export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+export interface PairError {
+  a: RuntimeName;
+  b: RuntimeName;
+  err: number;
+}
+
+export function pairErrors(row: ParityRow): PairError[] {
+  const out: PairError[] = [];
+  const have = RUNTIMES.filter((r) => row.results[r] !== undefined);
+  for (let i = 0; i < have.length; i++) {
+    for (let j = i + 1; j < have.length; j++) out.push({ a: have[i], b: have[j], err: maxAbs(row.results[have[i]]!, row.results[have[j]]!) });
+  }
+  return out;
+}
+
+const SHORT: Record<RuntimeName, string> = { tfjs: 'tfjs', 'ort-node': 'node', 'ort-web-node': 'web-node', 'chromium-webgpu': 'chr-gpu', 'chromium-wasm': 'chr-wasm' };
+
+const fmt = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+
+/** A markdown table: one line per model output, one column per runtime pair, the worst pair against the bound. */
+export function parityMarkdown(rows: ParityRow[]): string {
+  const pairs: [RuntimeName, RuntimeName][] = [];
+  for (let i = 0; i < RUNTIMES.length; i++) for (let j = i + 1; j < RUNTIMES.length; j++) pairs.push([RUNTIMES[i], RUNTIMES[j]]);
+  const head = ['model', 'output', ...pairs.map(([a, b]) => `${SHORT[a]} / ${SHORT[b]}`), 'worst', 'bound', 'ok'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const row of rows) {
+    const errs = pairErrors(row);
+    const cell = (a: RuntimeName, b: RuntimeName) => {
+      const e = errs.find((p) => p.a === a && p.b === b);
+      return e ? fmt(e.err) : '-';
+    };
+    const worst = Math.max(...errs.map((e) => e.err));
+    lines.push(`| ${row.model} | ${row.output} | ${pairs.map(([a, b]) => cell(a, b)).join(' | ')} | ${fmt(worst)} | ${row.tolerance.toExponential(0)} ${row.unit} | ${worst <= row.tolerance ? 'yes' : '**NO**'} |`);
+  }
+  const inputs = rows.map((r) => `- ${r.model} ${r.output}: ${r.inputs}`);
+  const runtimes = RUNTIMES.map((r) => `- ${SHORT[r]}: ${RUNTIME_TEXT[r]}`);
+  return [...lines, '', 'Runtimes:', ...runtimes, '', 'Inputs:', ...inputs, ''].join('\n');
+}
