@@ -36,6 +36,23 @@ data: build
 test: install apt-deps build
 	npx jest
 
+# The main job, small, on the embedded defaults: the moons flow (5 epochs) and a short conditional GAN run (300
+# steps) as runs/demo-*, exported to models/demo-* (checked against tfjs), sampled through onnxruntime-node into
+# reports/demo/*.png, then their parity table across tfjs, onnxruntime-node, onnxruntime-web (wasm, in Node) and
+# Chromium (WebGPU, wasm), also in reports/parity-models.md. `make serve` then shows them in the browser.
+DEMO_GAN_STEPS ?= 300
+DEMO_FLOW_EPOCHS ?= 5
+demo: install apt-deps build
+	$(DGM) train maf-moons --name demo-maf-moons --epochs $(DEMO_FLOW_EPOCHS) --fresh --backend $(BACKEND)
+	$(DGM) train cgan --name demo-cgan --steps $(DEMO_GAN_STEPS) --fresh --backend $(BACKEND)
+	$(DGM) export demo-maf-moons demo-cgan
+	@mkdir -p reports/demo
+	$(DGM) sample demo-cgan --n 100 --seed 1 --out reports/demo/cgan-classes.png
+	$(DGM) sample demo-cgan --n 64 --seed 1 --label 7 --out reports/demo/cgan-class7.png
+	$(DGM) sample demo-maf-moons --n 1000 --seed 1 --out reports/demo/maf-moons.png
+	DGM_PARITY_MODELS=models/demo-maf-moons,models/demo-cgan npx jest test/parity/models.test.ts --silent
+	@cat reports/parity-models.md
+
 # GANs on Fashion-MNIST, one epoch each by default: 10x10 sample grids every 50 steps in runs/<model>/samples-*.png.
 # Extra flags through TRAIN_ARGS, e.g. make train-cgan TRAIN_ARGS="--epochs 5 --fresh"; Ctrl-C saves a checkpoint
 # and TRAIN_ARGS=--resume continues it.
@@ -52,6 +69,26 @@ train-maf-moons train-maf-fmnist: train-%: build
 # onnxruntime-node and by the ONNX checker; prints model, file, size and parity error.
 export: build
 	$(DGM) export
+
+# Sample grids of every exported GAN and flow through onnxruntime-node into reports/samples/<model>.png (a class per
+# column for conditional GANs; 2-D flows: samples over the density). SAMPLE_ARGS adds flags, e.g.
+# SAMPLE_ARGS="--n 64 --seed 3 --label 7"; one model: dgm sample <model> --out grid.png (dgm sample --help).
+SAMPLE_ARGS ?=
+sample: build
+	@mkdir -p reports/samples; found=0; \
+	for card in models/*/card.json; do \
+	  [ -f "$$card" ] && grep -Eq '"family": "(gan|maf)"' "$$card" || continue; \
+	  name=$$(basename "$$(dirname "$$card")"); found=1; \
+	  $(DGM) sample "$$name" --out "reports/samples/$$name.png" $(SAMPLE_ARGS) || exit 1; \
+	done; \
+	[ $$found = 1 ] || { echo "make sample: no exported GAN or flow in models/ (make demo, or make train-<model> then make export)" >&2; exit 1; }
+
+# The browser app on http://127.0.0.1:8080: GAN samples with a class picker, the moons flow's density, the
+# log-likelihood of a test or drawn image; onnxruntime-web on WebGPU (else threaded wasm). SERVE_ARGS adds flags
+# (--port, --models, --host: loopback unless told otherwise).
+SERVE_ARGS ?=
+serve: build
+	$(DGM) serve $(SERVE_ARGS)
 
 # One training step per backend (cpu, wasm 1 thread, wasm 2 threads, tensorflow when installed), then the speed
 # targets on wasm: course GAN step <= 0.25 s (batch 64), MADE-784 step <= 0.15 s (batch 256). BENCH_ARGS adds flags

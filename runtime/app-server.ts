@@ -47,7 +47,7 @@ export interface AppServerOptions {
   verbose?: boolean;
 }
 
-/** The exported models in `dir` (folders holding model.onnx with a readable card); others are reported and skipped. */
+/** The GANs and flows in `dir` (folders holding model.onnx with a readable card); unreadable ones are reported and skipped. */
 export function listModels(dir: string, log: (line: string) => void = () => {}): ModelEntry[] {
   if (!fs.existsSync(dir)) return [];
   const out: ModelEntry[] = [];
@@ -57,6 +57,7 @@ export function listModels(dir: string, log: (line: string) => void = () => {}):
     if (!fs.existsSync(file)) continue;
     try {
       const card = cached(file);
+      if (card.family !== 'gan' && card.family !== 'maf') continue; // e.g. the evaluation classifier: nothing to show
       const dims = card.family === 'maf' ? flowSpec(card, file).dims : (card.image?.channels ?? 1) * (card.image?.height ?? 0) * (card.image?.width ?? 0);
       out.push({
         name: e.name,

@@ -56,7 +56,8 @@ export function readRows(file: string, spec: FlowSpec, limit?: number): Rows {
   }
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
     const img = decodeGrayPng(bytes, file);
-    if (img.width * img.height !== d || (spec.image && (img.width !== spec.image.width || img.height !== spec.image.height))) {
+    if (!spec.image) throw new Error(`${file}: a ${img.width}x${img.height} PNG, but the model takes rows of ${d} values, not images`);
+    if (img.width !== spec.image.width || img.height !== spec.image.height) {
       throw new Error(`${file}: a ${img.width}x${img.height} PNG, but the model takes ${imageShapeText(spec)} images`);
     }
     return { rows: Float32Array.from(img.pixels), n: 1, what: `a ${img.width}x${img.height} PNG (gray)` };
@@ -69,13 +70,15 @@ export function readRows(file: string, spec: FlowSpec, limit?: number): Rows {
   return take(Float32Array.from(idx.data), idx.dims[0], `${idx.dims[0]} IDX images ${idx.dims.slice(1).join('x')}`);
 }
 
-function stats(v: Float64Array): { mean: number; std: number } {
+/** Mean and std over the finite values, and how many were not finite. */
+function stats(v: Float64Array): { mean: number; std: number; finite: number } {
+  const f = v.filter(Number.isFinite);
   let s = 0;
-  for (const x of v) s += x;
-  const mean = s / v.length;
+  for (const x of f) s += x;
+  const mean = s / f.length;
   let q = 0;
-  for (const x of v) q += (x - mean) ** 2;
-  return { mean, std: Math.sqrt(q / Math.max(1, v.length - 1)) };
+  for (const x of f) q += (x - mean) ** 2;
+  return { mean, std: Math.sqrt(q / Math.max(1, f.length - 1)), finite: f.length };
 }
 
 export function registerLogprob(program: Command): void {
@@ -110,7 +113,10 @@ export function registerLogprob(program: Command): void {
         }
         if (show < data.n) console.log(`   ... (${data.n - show} more; --all prints them)`);
         const lp = stats(r.logProb);
-        let line = `mean log-likelihood ${lp.mean.toFixed(3)} nats (std ${lp.std.toFixed(3)}) over ${data.n} example${data.n === 1 ? '' : 's'}`;
+        if (lp.finite < data.n) {
+          console.log(`note: ${data.n - lp.finite} example(s) have no finite log-density: the flow overflows that far from the data it was trained on; the means below leave them out`);
+        }
+        let line = `mean log-likelihood ${lp.mean.toFixed(3)} nats (std ${lp.std.toFixed(3)}) over ${lp.finite} example${lp.finite === 1 ? '' : 's'}`;
         if (bits) {
           const b = stats(bits);
           line += `; ${b.mean.toFixed(4)} bits/dim (std ${b.std.toFixed(4)})`;

@@ -77,7 +77,8 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
     }
   }
   writeFileAtomic(o.out, png);
-  return `${card.name}: ${what} in ${via} -> ${path.relative(process.cwd(), path.resolve(o.out)) || o.out}`;
+  const rel = path.relative(process.cwd(), path.resolve(o.out));
+  return `${card.name}: ${what} in ${via} -> ${rel.startsWith('..') ? path.resolve(o.out) : rel}`;
 }
 
 export function registerSample(program: Command): void {

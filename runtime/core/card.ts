@@ -9,8 +9,8 @@ export const CARD_FORMAT = 'dgm-model-card/1';
 export const CARD_KEY = 'dgm.card';
 export const ROLE_KEY = 'dgm.role';
 
-export type Role = 'generator' | 'discriminator' | 'log_prob' | 'sample';
-const ROLES: readonly Role[] = ['generator', 'discriminator', 'log_prob', 'sample'];
+export type Role = 'generator' | 'discriminator' | 'log_prob' | 'sample' | 'classifier';
+const ROLES: readonly Role[] = ['generator', 'discriminator', 'log_prob', 'sample', 'classifier'];
 
 export interface TensorDesc {
   name: string;
@@ -41,7 +41,8 @@ export interface ModelCard {
   format: typeof CARD_FORMAT;
   name: string;
   kind: string;
-  family: 'gan' | 'maf';
+  /** 'gan' and 'maf' are what the runtime samples and scores; other families (e.g. 'classifier') are read only. */
+  family: 'gan' | 'maf' | 'classifier';
   description: string;
   files: GraphCard[];
   latentSize: number;
@@ -49,6 +50,8 @@ export interface ModelCard {
   classNames: string[];
   image?: ImageFacts;
   data?: { dimensions: number; space: string; details?: Record<string, unknown> };
+  /** Where the model came from (not checked: read for reports). */
+  training?: { run?: string; checkpoint?: string; step?: number; epoch?: number; metrics?: Record<string, number> };
   [other: string]: unknown;
 }
 
@@ -134,9 +137,11 @@ export function parseCard(json: string, where: string): ModelCard {
   if (c.format !== CARD_FORMAT) fail(where, `not a model card of format ${CARD_FORMAT} (format: ${JSON.stringify(c.format)})`);
   str(where, 'name', c.name);
   str(where, 'kind', c.kind);
-  if (c.family !== 'gan' && c.family !== 'maf') fail(where, `model card field "family" must be "gan" or "maf", got ${JSON.stringify(c.family)}`);
+  if (c.family !== 'gan' && c.family !== 'maf' && c.family !== 'classifier') {
+    fail(where, `model card field "family" must be "gan", "maf" or "classifier", got ${JSON.stringify(c.family)}`);
+  }
   if (typeof c.description !== 'string') c.description = '';
-  posInt(where, 'latentSize', c.latentSize);
+  if (c.family !== 'classifier') posInt(where, 'latentSize', c.latentSize);
   posInt(where, 'numClasses', c.numClasses, 0);
   if (!Array.isArray(c.classNames) || !c.classNames.every((s) => typeof s === 'string')) fail(where, 'model card field "classNames" must be a list of strings');
   if ((c.numClasses as number) > 0 && c.classNames.length !== c.numClasses) {
@@ -159,7 +164,7 @@ export function parseCard(json: string, where: string): ModelCard {
     if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(r[0] < r[1])) {
       fail(where, `model card field "image.pixelRange" must be [lo, hi] with lo < hi, got ${JSON.stringify(r)}`);
     }
-  } else {
+  } else if (c.family === 'maf') {
     const d = c.data;
     if (!isObj(d)) fail(where, 'a flow model card needs "data"');
     posInt(where, 'data.dimensions', d.dimensions);
@@ -192,7 +197,7 @@ function tensor(where: string, g: GraphCard, side: 'inputs' | 'outputs', name: s
 }
 
 export function ganSpec(card: ModelCard, where: string): GanSpec {
-  if (card.family !== 'gan') fail(where, `is a ${card.family} model (${card.kind}), not a GAN: load it as a Flow`);
+  if (card.family !== 'gan') fail(where, `is a ${card.family} model (${card.kind}), not a GAN${card.family === 'maf' ? ': load it as a Flow' : ''}`);
   const gen = card.files.find((f) => f.role === 'generator');
   if (!gen) fail(where, 'model card lists no generator file');
   const im = card.image!;
@@ -250,7 +255,7 @@ export function dataTransform(card: ModelCard, where: string): DataTransform {
 }
 
 export function flowSpec(card: ModelCard, where: string): FlowSpec {
-  if (card.family !== 'maf') fail(where, `is a ${card.family} model (${card.kind}), not a flow: load it as a GanSampler`);
+  if (card.family !== 'maf') fail(where, `is a ${card.family} model (${card.kind}), not a flow${card.family === 'gan' ? ': load it as a GanSampler' : ''}`);
   const d = card.latentSize;
   const lp = card.files.find((f) => f.role === 'log_prob');
   const sm = card.files.find((f) => f.role === 'sample');

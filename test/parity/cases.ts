@@ -1,0 +1,79 @@
+/**
+ * The fixed inputs of the parity suite for one exported model, with tfjs's answer on them (the training
+ * definitions on the cpu backend): GAN images and discriminator logits, flow log-densities and samples.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { latentNoise } from '../../runtime/core/noise';
+import { Random } from '../../runtime/core/random';
+import { discriminate, GanDefinition, generate } from '../../training/nets/gan-nets';
+import { Params } from '../../training/nets/layers';
+import { MafDefinition, mafLogProb, mafSample } from '../../training/nets/maf';
+import type { ParityJob } from './runtimes';
+
+export const TOLERANCE = { image: 1e-4, logit: 1e-4, logProb: 1e-3, sample: 1e-3 };
+
+export interface ParityCase {
+  model: string;
+  output: string;
+  inputs: string;
+  tolerance: number;
+  unit: string;
+  job: ParityJob;
+  /** tfjs's answer, or undefined where tfjs is too slow to be a reference (see mafCases). */
+  tfjs?: Float32Array;
+}
+
+const toRows = (flat: Float32Array, d: number) => Array.from({ length: flat.length / d }, (_, i) => Array.from(flat.subarray(i * d, (i + 1) * d)));
+
+export function ganCases(name: string, dir: string, def: GanDefinition, gen: Params, disc: Params, n = 8): ParityCase[] {
+  const k = def.config.numClasses;
+  const dimZ = def.config.dimZ;
+  const labels = k > 0 ? Array.from({ length: n }, (_, i) => i % k) : undefined;
+  const images = tf.tidy(() => generate(def, gen, tf.tensor2d(latentNoise(1, n, dimZ), [n, dimZ]), labels ? tf.tensor1d(labels, 'int32') : null, { training: false }).dataSync() as Float32Array);
+  // The discriminator on the generated images (one channel: NHWC and NCHW are the same bytes).
+  const logits = tf.tidy(() => discriminate(def, disc, tf.tensor4d(images, [n, 28, 28, 1]), labels ? tf.tensor1d(labels, 'int32') : null).dataSync() as Float32Array);
+  const feeds = { x: { type: 'float32' as const, data: Array.from(images), dims: [n, 1, 28, 28] }, ...(labels ? { label: { type: 'int64' as const, data: labels, dims: [n] } } : {}) };
+  return [
+    { model: name, output: `images [${n}, 28, 28, 1]`, inputs: `seed 1 latent noise${labels ? `, labels ${labels.join(',')}` : ''}`, tolerance: TOLERANCE.image, unit: '', job: { kind: 'gan', model: dir, n, seed: 1, labels }, tfjs: images },
+    { model: name, output: `discriminator logits [${n}]`, inputs: 'the tfjs generated images', tolerance: TOLERANCE.logit, unit: '', job: { kind: 'raw', model: dir, file: 'discriminator.onnx', output: 'logit', feeds }, tfjs: logits },
+  ];
+}
+
+/** Above this D, tfjs's sequential sampling (D passes per flow) is too slow to serve as the samples' reference. */
+export const TFJS_SAMPLE_MAX_D = 64;
+
+/**
+ * log_prob on 8 of the model's own samples plus `extra` rows (N(0, I) draws for random-init fixtures, real data for
+ * trained models: a trained flow can overflow far from its data), and `nSample` samples from seed 5.
+ */
+export function mafCases(name: string, dir: string, def: MafDefinition, params: Params, nSample: number, extra: { rows: Float32Array; what: string } | 'normal'): ParityCase[] {
+  const d = def.inputSize;
+  const own = tf.tidy(() => mafSample(def, params, 8, 3).dataSync() as Float32Array);
+  const more = extra === 'normal' ? new Random(4).fillNormal(new Float32Array(8 * d)) : extra.rows;
+  const rows = new Float32Array(own.length + more.length);
+  rows.set(own);
+  rows.set(more, own.length);
+  const n = rows.length / d;
+  const lp = tf.tidy(() => mafLogProb(def, params, tf.tensor2d(rows, [n, d])).dataSync() as Float32Array);
+  const xs = d <= TFJS_SAMPLE_MAX_D ? tf.tidy(() => mafSample(def, params, nSample, 5).dataSync() as Float32Array) : undefined;
+  return [
+    {
+      model: name,
+      output: `log_prob [${n}]`,
+      inputs: `8 of the model's samples + ${extra === 'normal' ? '8 x ~ N(0, I)' : extra.what}`,
+      tolerance: TOLERANCE.logProb,
+      unit: 'nats',
+      job: { kind: 'flow-logprob', model: dir, rows: toRows(rows, d) },
+      tfjs: lp,
+    },
+    {
+      model: name,
+      output: `samples [${nSample}, ${d}]`,
+      inputs: `seed 5 latent noise${xs ? '' : ` (no tfjs column: ${d} sequential tfjs passes are too slow here)`}`,
+      tolerance: TOLERANCE.sample,
+      unit: '',
+      job: { kind: 'flow-sample', model: dir, n: nSample, seed: 5 },
+      tfjs: xs,
+    },
+  ];
+}

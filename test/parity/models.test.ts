@@ -1,0 +1,70 @@
+/**
+ * @jest-environment ./test/export/ort-environment.js
+ *
+ * The parity suite on trained, exported models (what `make demo` prints): DGM_PARITY_MODELS is a comma-separated
+ * list of model folders (models/<name>). The tfjs reference is rebuilt from the checkpoint the card names. Flows are
+ * scored on their own samples and, for the moons, on the data's test points (not on N(0, I) draws: a trained flow
+ * can overflow far from its data). Without DGM_PARITY_MODELS (as in `make test`) the suite is skipped: the
+ * fixture suite (parity.test.ts) covers every runtime there.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { readModelCard } from '../../runtime/node';
+import { projectRoot } from '../../runtime/paths';
+import { Random } from '../../runtime/core/random';
+import { ganNetConfigOf } from '../../export/gan-export-kinds';
+import { makeMoons } from '../../training/data/moons';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { loadParams, readCheckpoint } from '../../training/harness/checkpoint';
+import { ganDefinition, initGanParams } from '../../training/nets/gan-nets';
+import { initMafParams } from '../../training/nets/maf';
+import { mafDefinitionFromRunConfig } from '../../training/runs/maf-common';
+import { useTfCpu } from '../runtime/fixtures';
+import { ganCases, mafCases, ParityCase } from './cases';
+import { runParity } from './run';
+import { pairErrors, parityMarkdown } from './table';
+
+export const MODELS_PARITY_REPORT = path.join(projectRoot(), 'reports', 'parity-models.md');
+
+const dirs = (process.env.DGM_PARITY_MODELS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+(dirs.length ? describe : describe.skip)('parity across runtimes on exported models (DGM_PARITY_MODELS)', () => {
+  const cases: ParityCase[] = [];
+
+  beforeAll(async () => {
+    await useTfCpu();
+    for (const dir of dirs) {
+      const card = readModelCard(dir);
+      const ckFile = card.training?.checkpoint ?? '(none)';
+      if (!fs.existsSync(ckFile)) throw new Error(`${dir}: its checkpoint ${ckFile} (from the card) is not here; run from the folder it was exported in`);
+      const ck = readCheckpoint(ckFile);
+      if (card.family === 'gan') {
+        const def = ganDefinition(ganNetConfigOf(ck.config, ckFile));
+        const { gen, disc } = initGanParams(def, new Random(0));
+        loadParams(new Map([...gen, ...disc]), ck.tensors, ckFile);
+        cases.push(...ganCases(card.name, dir, def, gen, disc));
+        [...gen.values(), ...disc.values()].forEach((v) => v.dispose());
+      } else if (card.family === 'maf') {
+        const def = mafDefinitionFromRunConfig(ck.config);
+        const params = initMafParams(def, new Random(0));
+        loadParams(params, ck.tensors, ckFile);
+        const data = (card.data?.details ?? {}) as { dataset?: string; seed?: number; n?: number };
+        let extra: { rows: Float32Array; what: string } = { rows: new Float32Array(0), what: 'no other rows' };
+        if (data.dataset === 'moons') extra = { rows: makeMoons({ seed: data.seed, n: data.n }).test.slice(0, 16), what: '8 two-moons test points (standardized, as trained)' };
+        cases.push(...mafCases(card.name, dir, def, params, 8, extra));
+        params.forEach((v) => v.dispose());
+      } else {
+        throw new Error(`${dir}: a ${card.family} model; the parity suite covers GANs and flows`);
+      }
+    }
+  }, 900_000);
+
+  test('every pair of runtimes agrees within the bounds', async () => {
+    const run = await runParity(cases);
+    const table = parityMarkdown(run.rows);
+    writeFileAtomic(MODELS_PARITY_REPORT, `# Parity across runtimes on exported models (${dirs.join(', ')})\n\n${table}\n${run.timing}\n`);
+    console.log(`parity (also in ${path.relative(process.cwd(), MODELS_PARITY_REPORT)}):\n${table}\n${run.timing}`);
+    const failures = run.rows.flatMap((row) => pairErrors(row).filter((p) => !(p.err <= row.tolerance)).map((p) => `${row.model} ${row.output}: ${p.a} vs ${p.b} ${p.err} > ${row.tolerance}`));
+    expect(failures).toEqual([]);
+  }, 1_800_000);
+});
