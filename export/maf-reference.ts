@@ -5,11 +5,18 @@
  * each pass in its own tf.tidy. `mafForward` keeps every pass's intermediates (the masked kernels among them, about
  * 10 MB a pass for a 784-1024-1568 MADE) until it returns, which exceeds the wasm heap at D = 784 even for a few
  * samples; test/export/maf-reference.test.ts checks this function against `mafForward` where that fits.
+ *
+ * And the reference for log_prob: maf.ts `mafLogProb`'s computation (per flow one MADE pass, z = (h - mu) *
+ * exp(-alpha), permute; log N(z) - sum alpha) with the elementwise work in tfjs float32 and the sums over the D
+ * dimensions in float64 on the host. At D = 784 a log density is thousands of nats and float32 sums of 784 terms
+ * drift by more than 1e-3 nats between two correct implementations; the exported graph sums in float64 too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Params } from '../training/nets/layers';
 import { madeParams } from '../training/nets/made';
 import { MafDefinition, invertPermutation, permuteColumns } from '../training/nets/maf';
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export function mafSampleReference(def: MafDefinition, params: Params, z: Float32Array, n: number): Float32Array {
   const d = def.inputSize;
@@ -35,5 +42,35 @@ export function mafSampleReference(def: MafDefinition, params: Params, z: Float3
   }
   const out = h.dataSync() as Float32Array;
   h.dispose();
+  return out;
+}
+
+/** log p(x) per row of x [n * D]: tfjs elementwise, float64 sums (see the header). Batched by `batch` rows. */
+export function mafLogProbReference(def: MafDefinition, params: Params, x: Float32Array, n: number, batch = 250): Float64Array {
+  const d = def.inputSize;
+  if (x.length !== n * d) throw new Error(`mafLogProbReference: x has ${x.length} values, expected ${n} x ${d}`);
+  const out = new Float64Array(n);
+  for (let s = 0; s < n; s += batch) {
+    const m = Math.min(batch, n - s);
+    const sumAlpha = new Float64Array(m);
+    let h = tf.tensor2d(x.subarray(s * d, (s + m) * d), [m, d]);
+    for (const flow of def.flows) {
+      const [alpha, next] = tf.tidy(() => {
+        const p = madeParams(flow.made, params, h);
+        const z = tf.mul(tf.sub(h, p.mu), tf.exp(tf.neg(p.alpha))) as tf.Tensor2D;
+        return [p.alpha.dataSync() as Float32Array, permuteColumns(z, flow.permutation)] as const;
+      });
+      h.dispose();
+      h = next;
+      for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) sumAlpha[i] += alpha[i * d + j];
+    }
+    const z = h.dataSync() as Float32Array;
+    h.dispose();
+    for (let i = 0; i < m; i++) {
+      let sq = 0;
+      for (let j = 0; j < d; j++) sq += z[i * d + j] * z[i * d + j];
+      out[s + i] = -0.5 * sq - d * HALF_LOG_2PI - sumAlpha[i];
+    }
+  }
   return out;
 }

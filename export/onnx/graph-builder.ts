@@ -52,7 +52,7 @@ export function valueInfo(name: string, elemType: DataTypeCode, shape: Dim[]): V
   return { name, type: { tensor_type: { elem_type: elemType, shape: { dim } } } };
 }
 
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(data: Float32Array | Float64Array | BigInt64Array): Uint8Array {
   // Typed arrays are host-endian; ONNX raw_data is little-endian. Every platform Node runs on here is little-endian,
   // but say so loudly rather than write a wrong file on a big-endian one.
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('ONNX export needs a little-endian host');
@@ -130,13 +130,14 @@ export class GraphBuilder {
   }
 
   /** A small constant, shared by content across the model (shapes, axes, indices). */
-  private constant(kind: 'i64' | 'f32', values: number[], dims: number[]): string {
+  private constant(kind: 'i64' | 'f32' | 'f64', values: number[], dims: number[]): string {
     const key = `${kind}[${dims}]:${values.join(',')}`;
     const hit = this.constCache.get(key);
     if (hit) return hit;
     const name = this.unique(`const_${kind}_${values.length <= 4 ? values.join('_').replace(/-/g, 'm') : values.length}`);
-    const data = kind === 'i64' ? BigInt64Array.from(values.map((v) => BigInt(v))) : Float32Array.from(values);
-    this.initializers.push({ name, dims, data_type: kind === 'i64' ? DataType.INT64 : DataType.FLOAT, raw_data: littleEndianBytes(data) });
+    const data = kind === 'i64' ? BigInt64Array.from(values.map((v) => BigInt(v))) : kind === 'f64' ? Float64Array.from(values) : Float32Array.from(values);
+    const dataType = kind === 'i64' ? DataType.INT64 : kind === 'f64' ? DataType.DOUBLE : DataType.FLOAT;
+    this.initializers.push({ name, dims, data_type: dataType, raw_data: littleEndianBytes(data) });
     this.constCache.set(key, name);
     return name;
   }
@@ -158,6 +159,10 @@ export class GraphBuilder {
 
   floatScalar(value: number): string {
     return this.floats([value], []);
+  }
+
+  doubleScalar(value: number): string {
+    return this.constant('f64', [value], []);
   }
 
   /** Adds a node with `nOutputs` fresh outputs and returns their names. */

@@ -1,11 +1,13 @@
 /**
- * The memory-bounded sampling reference used by export validation (export/maf-reference.ts) gives exactly what the
- * flows owner's mafForward gives, on the cpu backend, for several orderings and depths.
+ * The references of export validation (export/maf-reference.ts) against the flows owner's functions on the cpu
+ * backend: the memory-bounded sampler gives exactly mafForward's samples; the float64-summed log_prob matches
+ * mafLogProb to float32 summation noise at small D.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { MafConfig, initMafParams, mafDefinition, mafForward } from '../../training/nets/maf';
-import { mafSampleReference } from '../../export/maf-reference';
+import { MafConfig, initMafParams, mafDefinition, mafForward, mafLogProb } from '../../training/nets/maf';
+import { mafLogProbReference, mafSampleReference } from '../../export/maf-reference';
+import { maxAbsDiff } from '../../export/ort';
 import { randn, useCpu } from './helpers';
 
 const CONFIGS: MafConfig[] = [
@@ -27,6 +29,21 @@ test.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))('mafSampleReferen
     const got = mafSampleReference(def, params, z, n);
     expect(tf.memory().numTensors).toBe(before); // nothing leaks: the point of the per-pass tidy
     expect(Array.from(got)).toEqual(Array.from(want));
+  } finally {
+    params.forEach((v) => v.dispose());
+  }
+});
+
+test.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))('mafLogProbReference ~ mafLogProb for %s', (_name, cfg) => {
+  const def = mafDefinition(cfg);
+  const params = initMafParams(def, new Random(10));
+  try {
+    const n = 40;
+    const x = randn(new Random(11), n * cfg.inputSize);
+    const want = tf.tidy(() => mafLogProb(def, params, tf.tensor2d(x, [n, cfg.inputSize])).dataSync() as Float32Array);
+    const got = mafLogProbReference(def, params, x, n, 16);
+    expect(got.every(Number.isFinite)).toBe(true);
+    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
   } finally {
     params.forEach((v) => v.dispose());
   }
