@@ -212,7 +212,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       createdAt: new Date().toISOString(),
       machine: machineFacts(),
       featureExtractor: { id: cls.info.extractorId, classifier: path.relative(process.cwd(), cls.info.file), features: d },
-      settings: { samples: o.samples, kidSubsets: o.kidSubsets, kidSubsetSize: o.kidSubsetSize, seed: o.seed, clip: 'generated pixels clipped to the model card pixel range before feature extraction' },
+      settings: { samples: o.samples, kidSubsets: o.kidSubsets, kidSubsetSize: o.kidSubsetSize, seed: o.seed, clip: 'Generated pixels are clipped to the pixel range of the model card before feature extraction' },
       classifier: {
         testAccuracy: accuracy.accuracy,
         target: CLASSIFIER_TARGET,

@@ -4,6 +4,7 @@
  * least `minReps` calls). The same rule for onnxruntime (async) and tfjs (sync) calls.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { median } from '../../training/bench/timing';
 
@@ -45,19 +46,29 @@ export interface OpTime {
 }
 
 /**
- * onnxruntime's own profiler on `calls` runs: total time per operator type (the kernels ORT actually ran after its
- * graph optimisations, e.g. fused Gemm+Relu show as FusedGemm), largest first.
+ * onnxruntime's own profiler on `calls` runs: time per call by operator type (the kernels ORT actually ran after
+ * its graph optimisations: e.g. Gemm+Relu as FusedGemm, and the ReorderInput/ReorderOutput of its blocked NCHWc
+ * convolution layout), largest first. The profile file is read and deleted.
  */
 export async function profileOrt(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, threads: number, calls: number, prefix: string): Promise<OpTime[]> {
   const s = await ort.InferenceSession.create(bytes, ortSessionOptions(threads, { enableProfiling: true, profileFilePrefix: prefix }));
-  let file = '';
+  const started = Date.now();
   try {
     for (let i = 0; i < calls; i++) await s.run(feeds);
-    file = (s as unknown as { endProfiling(): string }).endProfiling();
+    s.endProfiling();
   } finally {
     await s.release();
   }
-  if (!file || !fs.existsSync(file)) return [];
+  // onnxruntime writes `${prefix}_<date>.json` and does not tell Node the name: take the newest such file.
+  const dir = path.dirname(prefix);
+  const base = path.basename(prefix) + '_';
+  const file = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(base) && f.endsWith('.json'))
+    .map((f) => path.join(dir, f))
+    .filter((f) => fs.statSync(f).mtimeMs >= started - 1000)
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  if (!file) return [];
   const events = JSON.parse(fs.readFileSync(file, 'utf8')) as { cat?: string; dur?: number; args?: { op_name?: string } }[];
   fs.rmSync(file, { force: true });
   const byOp = new Map<string, number>();
