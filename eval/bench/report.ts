@@ -95,7 +95,7 @@ export function benchMarkdown(r: BenchReport): string {
   if (r.inference.length) L.push('## Inference throughput', '', ...inferenceTable(r.inference, r.torch.rows));
   if (r.training.length) {
     L.push('## Training throughput', '');
-    L.push('| model | backend | batch | step ms, median (min – max) | steps/s | images/s | PyTorch 1 / 2 threads, steps/s |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    L.push('| model | backend | batch | step ms, median (min – max) | steps/s | examples/s (images or points) | PyTorch 1 / 2 threads, steps/s |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
     for (const t of r.training) {
       const tw = TORCH_TRAIN_OF[t.model];
       const t1 = tw ? torchRow(r.torch.rows, tw, 1) : undefined;
