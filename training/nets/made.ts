@@ -103,19 +103,26 @@ export function madeInverse(made: MadeDefinition, params: Params, x: tf.Tensor2D
  * even through a masked weight). logDet = log|det dx/dz| = +sum_i alpha_i from the last pass, shape [N].
  */
 export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const [n, d] = z.shape;
-    if (d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
-    let x = tf.zeros([n, d]) as tf.Tensor2D;
-    let alpha: tf.Tensor2D | null = null;
-    for (let t = 0; t < d; t++) {
+  const [n, d] = z.shape;
+  if (d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
+  // One tidy per pass: D = 784 passes in one scope would hold every pass's intermediates (gigabytes) until the end.
+  // (Under tf.grad the tape keeps its own copies of what the backward pass needs, so this stays differentiable.)
+  let x = tf.zeros([n, d]) as tf.Tensor2D;
+  let alpha: tf.Tensor2D | null = null;
+  for (let t = 0; t < d; t++) {
+    const next = tf.tidy(() => {
       const p = madeParams(made, params, x);
-      const next = tf.add(p.mu, tf.mul(z, tf.exp(p.alpha)));
+      const value = tf.add(p.mu, tf.mul(z, tf.exp(p.alpha)));
       const pick = tf.tensor2d(made.degrees.map((g) => g === t), [1, d], 'bool');
-      x = tf.where(tf.broadcastTo(pick, [n, d]), next, x) as tf.Tensor2D;
-      alpha = p.alpha;
-    }
-    // alpha of the last pass saw every dimension of degree < D-1 set: it is the final alpha of every dimension.
-    return { x, logDet: tf.sum(alpha!, 1) as tf.Tensor1D };
-  });
+      return { x: tf.where(tf.broadcastTo(pick, [n, d]), value, x) as tf.Tensor2D, alpha: p.alpha };
+    });
+    x.dispose();
+    alpha?.dispose();
+    x = next.x;
+    alpha = next.alpha;
+  }
+  // alpha of the last pass saw every dimension of degree < D-1 set: it is the final alpha of every dimension.
+  const logDet = tf.sum(alpha!, 1) as tf.Tensor1D;
+  alpha!.dispose();
+  return { x, logDet };
 }

@@ -55,12 +55,13 @@ export const MAF_FMNIST_DEFAULTS = {
   nTrain: 0,
   nEval: 0,
   /** Epochs between sample grids, and grid size. */
-  plotEvery: 1,
-  samples: 64,
+  plotEvery: 2,
+  samples: 36,
   dataSeed: 0,
 };
 // Sized to train in about an hour on the 2-core machine this was developed on, shared with other jobs (measured
-// ~1.7-3.3 s per step of 100 images on wasm with 1 thread under that load): a ~1 h budget buys 4 epochs.
+// ~1.7-3.3 s per step of 100 images on wasm with 1 thread under that load, i.e. 15-25 min per epoch of 500 steps;
+// a 6x6 sample grid is 5 x 784 sequential MADE passes, ~4 min there): 4 epochs.
 const DEFAULT_EPOCHS = 4;
 const DEFAULT_BATCH = 100;
 const FIGURE_SEED = 4321;

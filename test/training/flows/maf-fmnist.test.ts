@@ -81,4 +81,4 @@ const data = findFashionMnist();
   for (const f of ['best.ckpt', 'metrics.jsonl', 'summary.json', 'samples-best.png']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);
   const evalRec = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.type === 'eval');
   expect(evalRec.test_bpd).toBeCloseTo(t.bpd, 10);
-});
+}, 300_000);
