@@ -13,9 +13,10 @@ help:
 	@echo "make train    train every model (see train-* targets); make export, sample, eval, bench, serve"
 	@echo "make install-gpu  opt in to tfjs-node-gpu and the CUDA execution provider (needs CUDA 12)"
 
-# npm ci only when the lock file is newer than the installed tree (it also builds dist/ via `prepare`).
+# Install only when the lock file is newer than the installed tree (`npm install` keeps the locked versions; see .ci/run
+# for why not `npm ci`).
 node_modules/.package-lock.json: package-lock.json
-	npm ci
+	npm install --no-audit --no-fund
 	@touch $@
 
 install: node_modules/.package-lock.json
