@@ -6,8 +6,8 @@
  * Log-likelihoods are in nats per point in the standardized coordinates (what the model sees); the issue's
  * reference figures (PyTorch about -1.20, the true density about -1.13) are in the same coordinates.
  *
- * Per epoch: train_ll (full training set, after the epoch), val_ll, epoch_seconds into metrics.jsonl; best.ckpt
- * keeps the best val_ll. Every `plotEvery` epochs: samples-epochNNN.png (1000 samples | the 3000 test points |
+ * Per epoch: train_ll (full training set, after the epoch), val_ll, epoch_seconds into metrics.jsonl; val_ll also
+ * every `valEvery` steps ('eval' records); best.ckpt keeps the best val_ll of all of them. Every `plotEvery` epochs: samples-epochNNN.png (1000 samples | the 3000 test points |
  * the model density) and a matching SVG scatter. At the end best.ckpt is evaluated on the test set: an 'eval'
  * record with test_ll, summary.json and one printed line.
  */
@@ -36,8 +36,10 @@ export const MAF_MOONS_DEFAULTS = {
   ordering: 'sequential',
   /** Epochs between figures. */
   plotEvery: 10,
-  /** Extra validations every this many steps (0: at epoch ends only); each is a candidate for best.ckpt. */
-  valEvery: 0,
+  /** Extra validations every this many steps (0: at epoch ends only); each is a candidate for best.ckpt. With
+   *  lr 1e-3 and no decay the validation log-likelihood swings by ~0.05 within an epoch, so checking ten times per
+   *  epoch (3000 points, ~20 ms each) keeps a better checkpoint; the test set is never looked at for this. */
+  valEvery: 24,
   /** The moons set: size and seed (fixed across training seeds so runs share one test set). */
   n: 30000,
   dataSeed: 0,
