@@ -68,7 +68,13 @@ export function openSource(source: ModelSource): Opened {
   } else {
     throw new Error(`model source must be a folder, an .onnx file path or a Uint8Array, got ${typeof source}`);
   }
-  const { card, role, file } = cardFromMetadata(readOnnxMetadata(bytes), where);
+  let props: Record<string, string>;
+  try {
+    props = readOnnxMetadata(bytes);
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
+  const { card, role, file } = cardFromMetadata(props, where);
   return { bytes, where, dir, card, role, file };
 }
 

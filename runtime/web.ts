@@ -73,7 +73,13 @@ export async function openSource(source: ModelSource): Promise<Opened> {
   } else {
     throw new Error(`model source must be a URL or the model's bytes, got ${typeof source}`);
   }
-  const { card, role, file } = cardFromMetadata(readOnnxMetadata(bytes), where);
+  let props: Record<string, string>;
+  try {
+    props = readOnnxMetadata(bytes);
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
+  const { card, role, file } = cardFromMetadata(props, where);
   return { bytes, where, url, card, role, file };
 }
 

@@ -34,17 +34,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
-/**
- * A blank page that loads the pinned onnxruntime-web build as `window.ort`. (Functions given to page.evaluate are
- * compiled by the test transform, which rewrites a dynamic import() into require(): so the page imports it.)
- */
-export const HARNESS_HTML = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>dgm harness</title>
-<script type="module">
-import * as ort from '/ort/${ORT_BUILD}';
-window.ort = ort;
-window.ortReady = true;
-</script>`;
-
+/** Opens a page of RUNTIME_HARNESS_HTML and waits until its modules are loaded. */
 export async function openHarnessPage(browser: Browser, url: string): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage();
   const problems = watchConsole(page);
@@ -69,42 +59,6 @@ export interface RawFeed {
   type: 'float32' | 'int64' | 'int32';
   data: number[];
   dims: number[];
-}
-
-/**
- * Runs an ONNX model straight through onnxruntime-web in the page (no project code in between) and returns every
- * output as plain numbers. `page` is a harness page (openHarnessPage).
- */
-export async function runRawInPage(
-  page: Page,
-  modelUrl: string,
-  feeds: Record<string, RawFeed>,
-  ep: BrowserEp,
-  threads = 1,
-): Promise<{ outputs: Record<string, { data: number[]; dims: number[] }>; ms: number }> {
-  return page.evaluate(
-    async ({ modelUrl, feeds, ep, threads }) => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const ort = (window as any).ort;
-      ort.env.wasm.numThreads = threads;
-      const session = await ort.InferenceSession.create(modelUrl, { executionProviders: [ep] });
-      const inputs: Record<string, unknown> = {};
-      for (const [name, f] of Object.entries(feeds)) {
-        const data = f.type === 'float32' ? Float32Array.from(f.data) : f.type === 'int32' ? Int32Array.from(f.data) : BigInt64Array.from(f.data.map((v) => BigInt(v)));
-        inputs[name] = new ort.Tensor(f.type, data, f.dims);
-      }
-      const t0 = performance.now();
-      const res = await session.run(inputs);
-      const ms = performance.now() - t0;
-      const outputs: Record<string, { data: number[]; dims: number[] }> = {};
-      for (const [name, t] of Object.entries(res) as [string, { data: Float32Array; dims: number[] }][]) {
-        outputs[name] = { data: Array.from(t.data), dims: [...t.dims] };
-      }
-      await session.release();
-      return { outputs, ms };
-    },
-    { modelUrl, feeds, ep, threads },
-  );
 }
 
 /**

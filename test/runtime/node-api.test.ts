@@ -152,6 +152,9 @@ describe('runtime/node', () => {
     // a minimal ModelProto (ir_version = 8 and nothing else): valid protobuf, no card
     fs.writeFileSync(bare, Buffer.from([0x08, 0x08]));
     await expect(GanSampler.load(bare)).rejects.toThrow(/bare\.onnx: has no model card \(metadata_props key "dgm.card"; keys present: none\)/);
+    const html = path.join(root, 'page.onnx');
+    fs.writeFileSync(html, '<!doctype html><title>not a model</title>');
+    await expect(Flow.load(html)).rejects.toThrow(/page\.onnx: not a valid ONNX file: unsupported wire type 4/);
     expect(readModelCard(cgan.dir).classNames).toHaveLength(10);
     // From the discriminator file, the sampler still finds the generator next to it.
     const viaDisc = await GanSampler.load(path.join(cgan.dir, 'discriminator.onnx'));
