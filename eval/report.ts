@@ -22,6 +22,11 @@ export function kidText(q: FidKid): string {
   return `${(1000 * q.kid.mean).toFixed(2)} ± ${(1000 * q.kid.std).toFixed(2)}`;
 }
 
+/** 'gan (step 937)': which checkpoint the figures are of. */
+function label(m: { name: string; from?: { step?: number } }): string {
+  return m.from?.step !== undefined ? `${m.name} (step ${m.from.step})` : m.name;
+}
+
 function spread(shares: number[] | undefined): string {
   if (!shares) return '-';
   return `${pct(Math.min(...shares))} – ${pct(Math.max(...shares))}`;
@@ -40,6 +45,7 @@ export function evalMarkdown(r: EvalReport, comparison?: string): string {
   L.push(`| ${names.join(' | ')} |`, `|${names.map(() => ' ---: ').join('|')}|`, `| ${names.map((c) => pct(r.classifier.perClass[c])).join(' | ')} |`, '');
 
   L.push('## Sample quality: FID-FMNIST and KID', '');
+  L.push('Each model is named with the training step of the checkpoint it was exported from.', '');
   L.push(`${r.settings.samples} samples per model against the ${r.classifier.n} test images, in the classifier's feature space; ` +
     `KID x 1000 is the mean ± standard deviation over ${r.settings.kidSubsets} subsets of ${r.settings.kidSubsetSize}. ` +
     `The first row is the floor: real training images against the test images. ${r.settings.clip}.`, '');
@@ -47,14 +53,14 @@ export function evalMarkdown(r: EvalReport, comparison?: string): string {
   L.push(`| real train vs test (floor) | ${r.settings.samples} | ${num(r.floor.quality.fid)} | ${kidText(r.floor.quality)} | - | - |`);
   for (const g of r.gans) {
     if (g.status !== 'evaluated' || !g.quality) L.push(`| ${g.name} | not trained | - | - | - | - |`);
-    else L.push(`| ${g.name} | ${g.samples} | ${num(g.quality.fid)} | ${kidText(g.quality)} | ${spread(g.predictedClasses)} | ${num(g.seconds, 0)} s |`);
+    else L.push(`| ${label(g)} | ${g.samples} | ${num(g.quality.fid)} | ${kidText(g.quality)} | ${spread(g.predictedClasses)} | ${num(g.seconds, 0)} s |`);
   }
   L.push('');
 
   const conditional = r.gans.filter((g) => g.classFidelity);
   for (const g of conditional) {
     const f = g.classFidelity!;
-    L.push(`## Class fidelity: ${g.name}`, '');
+    L.push(`## Class fidelity: ${label(g)}`, '');
     L.push(`The classifier's accuracy on ${f.n} samples against the requested labels: **${pct(f.accuracy)}** ` +
       `(the classifier itself scores ${pct(r.classifier.testAccuracy)} on real test images).`, '');
     L.push(`| requested | ${names.join(' | ')} |`, `| --- |${names.map(() => ' ---: ').join('|')}|`);
@@ -69,7 +75,7 @@ export function evalMarkdown(r: EvalReport, comparison?: string): string {
   L.push('| model | test log-likelihood | bits/dim | test rows | units |', '| --- | ---: | ---: | ---: | --- |');
   for (const f of r.flows) {
     if (f.status !== 'evaluated') L.push(`| ${f.name} | not trained | - | - | - |`);
-    else L.push(`| ${f.name} | ${num(f.testLogLik, 4)} | ${num(f.bitsPerDim, 4)} | ${f.n ?? '-'} | ${f.units ?? ''} |`);
+    else L.push(`| ${label(f)} | ${num(f.testLogLik, 4)} | ${num(f.bitsPerDim, 4)} | ${f.n ?? '-'} | ${f.units ?? ''} |`);
   }
   L.push('');
 

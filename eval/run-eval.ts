@@ -59,10 +59,18 @@ export interface FidKid {
   kid: KidResult;
 }
 
+/** Where an exported model came from (its card's training facts). */
+export interface Provenance {
+  run?: string;
+  step?: number;
+  epoch?: number;
+}
+
 export interface GanRow {
   name: string;
   status: 'evaluated' | 'not trained';
   kind?: string;
+  from?: Provenance;
   samples?: number;
   quality?: FidKid;
   /** Fraction of samples the classifier assigns to each class. */
@@ -76,6 +84,7 @@ export interface FlowRow {
   name: string;
   status: 'evaluated' | 'not trained';
   kind?: string;
+  from?: Provenance;
   testLogLik?: number;
   units?: string;
   bitsPerDim?: number;
@@ -110,6 +119,15 @@ function quality(a: GaussianStats, b: GaussianStats, fa: Float32Array, fb: Float
 
 function clipToRange(x: Float32Array, lo: number, hi: number): Float32Array {
   return x.map((v) => Math.min(hi, Math.max(lo, v)));
+}
+
+function provenance(dir: string): Provenance {
+  const t = readModelCard(dir).training as { run?: unknown; step?: unknown; epoch?: unknown } | undefined;
+  return {
+    run: typeof t?.run === 'string' ? t.run : undefined,
+    step: typeof t?.step === 'number' ? t.step : undefined,
+    epoch: typeof t?.epoch === 'number' ? t.epoch : undefined,
+  };
 }
 
 function modelDir(o: EvalOptions, name: string): string | null {
@@ -178,6 +196,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
           name,
           status: 'evaluated',
           kind: sampler.spec.kind,
+          from: provenance(dir),
           samples: o.samples,
           quality: q,
           predictedClasses: predictedHistogram(preds, k),
@@ -201,7 +220,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       const flow = await Flow.load(dir, { provider: 'cpu', threads: o.threads, log: o.log });
       try {
         const details = readModelCard(dir).data?.details;
-        flows.push({ ...(await evalFlow(o, name, flow, details, test.images, test.n)), seconds: (Date.now() - t0) / 1000 });
+        flows.push({ ...(await evalFlow(o, name, flow, details, test.images, test.n)), from: provenance(dir), seconds: (Date.now() - t0) / 1000 });
       } finally {
         await flow.release();
       }

@@ -20,7 +20,7 @@ function report(id: string): EvalReport {
     classifier: { testAccuracy: 0.9234, target: 0.92, perClass: { [classes[0]]: 0.85, [classes[1]]: 0.99 }, n: 10000, training: {} },
     floor: { what: 'train vs test', quality: q(0.5, 0.0001) },
     gans: [
-      { name: 'gan', status: 'evaluated', kind: 'gan', samples: 10000, quality: q(12.5, 0.01), predictedClasses: [0.4, 0.6], grid: 'gan-samples.png', seconds: 30 },
+      { name: 'gan', status: 'evaluated', kind: 'gan', from: { run: 'runs/gan', step: 937, epoch: 1 }, samples: 10000, quality: q(12.5, 0.01), predictedClasses: [0.4, 0.6], grid: 'gan-samples.png', seconds: 30 },
       {
         name: 'cgan', status: 'evaluated', kind: 'cgan', samples: 10000, quality: q(8.25, 0.005), predictedClasses: [0.5, 0.5], grid: 'cgan-samples.png', seconds: 31,
         classFidelity: { accuracy: 0.875, perClass: [0.8, 0.95], confusion: [[4000, 1000], [250, 4750]], n: 10000 },
@@ -40,7 +40,7 @@ describe('evaluation report', () => {
     const md = evalMarkdown(report('x:1'));
     expect(md).toContain('**92.34%** (target >= 92.00%: met)');
     expect(md).toContain('| real train vs test (floor) | 10000 | 0.50 | 0.10 ± 0.01 | - | - |');
-    expect(md).toContain('| gan | 10000 | 12.50 | 10.00 ± 1.00 | 40.00% – 60.00% | 30 s |');
+    expect(md).toContain('| gan (step 937) | 10000 | 12.50 | 10.00 ± 1.00 | 40.00% – 60.00% | 30 s |');
     expect(md).toContain('| wgan-gp | not trained | - | - | - | - |');
     expect(md).toContain('**87.50%**');
     expect(md).toContain('| accuracy | 80.00% | 95.00% |');
