@@ -37,12 +37,12 @@ data: build
 test: install apt-deps build
 	npx jest
 
-# The main job, small, on the embedded defaults: the moons flow (5 epochs) and a short conditional GAN run (300
+# The main job, small, on the embedded defaults: the moons flow (20 epochs) and a short conditional GAN run (300
 # steps) as runs/demo-*, exported to models/demo-* (checked against tfjs), sampled through onnxruntime-node into
 # reports/demo/*.png, then their parity table across tfjs, onnxruntime-node, onnxruntime-web (wasm, in Node) and
 # Chromium (WebGPU, wasm), also in reports/parity-models.md. `make serve` then shows them in the browser.
 DEMO_GAN_STEPS ?= 300
-DEMO_FLOW_EPOCHS ?= 5
+DEMO_FLOW_EPOCHS ?= 20
 demo: install apt-deps build
 	$(DGM) train maf-moons --name demo-maf-moons --epochs $(DEMO_FLOW_EPOCHS) --fresh --backend $(BACKEND)
 	$(DGM) train cgan --name demo-cgan --steps $(DEMO_GAN_STEPS) --fresh --backend $(BACKEND)

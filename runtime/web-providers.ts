@@ -2,8 +2,8 @@
  * Execution providers for onnxruntime-web: WebGPU when the browser has an adapter, else wasm, threaded when the
  * page is cross-origin isolated (SharedArrayBuffer). An explicitly requested provider that cannot run is an error.
  *
- * In the browser 'onnxruntime-web' is whichever build the page's import map names (the app pins the native WebGPU
- * build, ort.webgpu.min.mjs); in Node it is the package's Node build, which has the wasm provider only.
+ * In the browser 'onnxruntime-web' is whichever build the page's import map names (the app pins the JSEP build,
+ * ort.min.mjs: see ORT_WEB_BUILD in paths.ts); in Node it is the package's Node build, with the wasm provider only.
  */
 import * as ort from 'onnxruntime-web';
 import { Engine, OrtLike } from './core/engine.js';

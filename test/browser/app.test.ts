@@ -11,7 +11,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { fashionMnistTestImages } from '../../cli/commands/serve';
 import { startAppServer } from '../../runtime/app-server';
-import { projectRoot } from '../../runtime/paths';
+import { ORT_WEB_BUILD, projectRoot } from '../../runtime/paths';
 import { RunningServer } from '../../runtime/server';
 import { exportGan, exportMaf, tmpDir, useTfCpu } from '../runtime/fixtures';
 import { launchChromium, watchConsole } from './chromium';
@@ -48,6 +48,11 @@ describe('browser app', () => {
     await browser?.close();
     await server?.close();
     fs.rmSync(models, { recursive: true, force: true });
+  });
+
+  test('the page pins the same onnxruntime-web build as the tests', () => {
+    const html = fs.readFileSync(path.join(projectRoot(), 'runtime', 'app', 'index.html'), 'utf8');
+    expect(html).toContain(`{ "imports": { "onnxruntime-web": "/ort/${ORT_WEB_BUILD}" } }`);
   });
 
   test('samples, class picker, density map and log-likelihoods', async () => {

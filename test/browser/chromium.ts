@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import { chromium, Browser, Page } from 'playwright-core';
+import { ORT_WEB_BUILD } from '../../runtime/paths';
 
 export const CHROMIUM = process.env.DGM_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -20,12 +21,8 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-/**
- * The onnxruntime-web build every browser run loads: the native WebGPU execution provider (`onnxruntime-web/webgpu`).
- * Pinned rather than the default JSEP build because it is the provider onnxruntime is moving to and it ran ~3x
- * faster on SwiftShader here with the same numerics; its wasm provider is the same CPU kernels as the other builds.
- */
-export const ORT_BUILD = 'ort.webgpu.min.mjs';
+/** The onnxruntime-web build every browser run loads, the app's (why this one: runtime/paths.ts). */
+export const ORT_BUILD = ORT_WEB_BUILD;
 
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
