@@ -27,6 +27,8 @@ export interface ModelEntry {
   /** Data dimensions of a flow; pixels of a GAN image. */
   dims: number;
   description: string;
+  /** Training steps behind the model (the page prefers the longest-trained of each kind). */
+  steps: number;
 }
 
 export interface TestImages {
@@ -68,6 +70,7 @@ export function listModels(dir: string, log: (line: string) => void = () => {}):
         classNames: card.classNames,
         dims,
         description: card.description,
+        steps: typeof card.training?.step === 'number' ? card.training.step : 0,
       });
     } catch (err) {
       log(`skipping ${file}: ${(err as Error).message}`);

@@ -18,6 +18,7 @@ interface ModelEntry {
   classNames: string[];
   dims: number;
   description: string;
+  steps: number;
 }
 
 interface TestImages {
@@ -110,8 +111,8 @@ class GanSection {
       const seed = Number(this.seed.value);
       const label = this.picker.value === 'all' ? undefined : Number(this.picker.value);
       const r = await s.sample({ n, seed, labels: label });
-      // All classes: one class per column, so each column reads as one class.
-      const cols = s.conditional && label === undefined ? s.spec.numClasses : Math.ceil(Math.sqrt(n));
+      // Conditional: as many columns as classes (with all classes, column k is class k), so rows stay full.
+      const cols = s.conditional ? s.spec.numClasses : Math.ceil(Math.sqrt(n));
       const g = imageGrid(r.images, { cols, pad: 1 });
       putPixels(this.grid, g.width, g.height, toRGBA(g));
       this.grid.dataset.label = label === undefined ? 'all' : String(label);
@@ -341,12 +342,23 @@ async function environment(): Promise<string> {
   return `WebGPU adapter: ${adapter ? 'yes' : 'no'} · cross-origin isolated: ${crossOriginIsolated ? 'yes' : 'no'} · cores: ${navigator.hardwareConcurrency}`;
 }
 
+/**
+ * The model of each section: the one named in the URL (?gan=, ?moons=, ?image=), else the longest-trained candidate
+ * (a conditional GAN before an unconditional one).
+ */
 function pick(models: ModelEntry[]): { gan?: ModelEntry; moons?: ModelEntry; fmnist?: ModelEntry } {
+  const q = new URLSearchParams(location.search);
+  const best = (cands: ModelEntry[], param: string) => {
+    const named = q.get(param);
+    if (named) return cands.find((m) => m.name === named);
+    return [...cands].sort((a, b) => b.steps - a.steps)[0];
+  };
   const gans = models.filter((m) => m.family === 'gan');
+  const conditional = gans.filter((m) => m.numClasses > 0);
   return {
-    gan: gans.find((m) => m.numClasses > 0) ?? gans[0],
-    moons: models.find((m) => m.family === 'maf' && m.dims === 2),
-    fmnist: models.find((m) => m.family === 'maf' && m.dims === 784),
+    gan: best(conditional.length && !q.get('gan') ? conditional : gans, 'gan'),
+    moons: best(models.filter((m) => m.family === 'maf' && m.dims === 2), 'moons'),
+    fmnist: best(models.filter((m) => m.family === 'maf' && m.dims === 784), 'image'),
   };
 }
 

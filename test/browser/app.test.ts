@@ -62,14 +62,14 @@ describe('browser app', () => {
     await page.waitForFunction(() => document.body.dataset.ready !== undefined, undefined, { timeout: 240000 });
     expect(await page.evaluate(() => document.body.dataset.ready)).toBe('true');
 
-    // GAN: a grid of 64 samples, all classes, on the provider the page chose.
+    // GAN: a grid of 50 samples, all classes, on the provider the page chose.
     await waitState(page, 'gan-grid', 'done');
     const size = await page.evaluate(() => {
       const c = document.getElementById('gan-grid') as HTMLCanvasElement;
       return [c.width, c.height];
     });
-    expect(size).toEqual([10 * 29 + 1, 7 * 29 + 1]); // 10 columns (one per class) x 7 rows of 28 px + 1 px gaps
-    expect(await page.textContent('#gan-time')).toMatch(/^64 samples in [\d.]+ ms on webgpu \(auto: WebGPU adapter found\)$/);
+    expect(size).toEqual([10 * 29 + 1, 5 * 29 + 1]); // 10 columns (one per class) x 5 rows of 28 px, 1 px gaps
+    expect(await page.textContent('#gan-time')).toMatch(/^50 samples in [\d.]+ ms on webgpu \(auto: WebGPU adapter found\)$/);
     const all = await canvasDigest(page, 'gan-grid');
 
     // The class picker changes the grid.
