@@ -72,8 +72,9 @@ function inferenceTable(rows: InferenceRow[], torch: TorchRef[]): string[] {
 export function benchMarkdown(r: BenchReport): string {
   const L: string[] = [];
   L.push('# Speed (`dgm bench speed`)', '');
-  L.push(`${r.createdAt}, ${r.machine.cpu}, ${r.machine.cores} logical cores, load average at the start ${r.machine.loadAverage.map((v) => v.toFixed(1)).join(' / ')} ` +
-    `(other work on the machine makes single figures noisy; compare rows of one run). onnxruntime-node ${r.versions.onnxruntimeNode}, tfjs ${r.versions.tfjs}.`, '');
+  L.push(`${r.createdAt}, ${r.machine.cpu}, ${r.machine.cores} logical cores, load average (1 / 5 / 15 min) ${r.machine.loadAverage.map((v) => v.toFixed(1)).join(' / ')} at the start` +
+    `${r.machine.loadAverageEnd ? `, ${r.machine.loadAverageEnd.map((v) => v.toFixed(1)).join(' / ')} at the end` : ''} ` +
+    `(with other work on the machine, rows timed at different moments are slowed differently: PyTorch runs first). onnxruntime-node ${r.versions.onnxruntimeNode}, tfjs ${r.versions.tfjs}.`, '');
   const it = r.timing.inference, tt = r.timing.training;
   L.push(`Each figure is the median of up to ${it.reps} timed calls after ${it.warmup} warm-up calls (at least ${it.minReps}; a row stops after ${it.budgetMs / 1000} s), ` +
     `training rows up to ${tt.reps} steps after ${tt.warmup} warm-up. Networks are the project's definitions with seeded random weights, exported by the project's converter.`, '');

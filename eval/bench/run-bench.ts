@@ -63,7 +63,7 @@ export interface TargetRow {
 export interface BenchReport {
   format: typeof BENCH_FORMAT;
   createdAt: string;
-  machine: { cpu: string; cores: number; loadAverage: number[]; note: string };
+  machine: { cpu: string; cores: number; loadAverage: number[]; loadAverageEnd?: number[]; note: string };
   versions: { onnxruntimeNode: string; tfjs: string };
   timing: { inference: TimingOptions; training: TimingOptions };
   inference: InferenceRow[];
@@ -204,7 +204,7 @@ async function targets(o: BenchOptions, report: BenchReport, w: { gen: Inference
         target: '<= 1.5x the ideal',
         met: s.ratio <= 1.5,
       },
-      s.batch === Math.max(...o.samplerBatches) ? { w: w.sample, batch: s.batch } : null,
+      { w: w.sample, batch: s.batch },
     );
   }
 }
@@ -259,7 +259,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       cpu: cpus[0]?.model?.trim() ?? 'unknown',
       cores: cpus.length,
       loadAverage: os.loadavg(),
-      note: 'load average at the start; other work on the machine slows every row alike only roughly, so compare rows of one run',
+      note: 'load averages at the start and the end; other work on the machine slows rows timed at different moments differently',
     },
     versions: { onnxruntimeNode: version('onnxruntime-node'), tfjs: tf.version_core },
     timing: { inference: o.inferenceTiming, training: o.trainingTiming },
@@ -279,6 +279,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } finally {
     await shutdownBackend();
   }
+  report.machine.loadAverageEnd = os.loadavg();
   report.gpu.push('onnxruntime-node cuda: ' + (report.inference.some((r) => r.runtime === 'onnxruntime-node cuda' && r.timing) ? 'timed above' : 'not available (no GPU; CUDA provider not installed)'));
   report.gpu.push('tfjs-node-gpu: ' + (o.trainingBackends.includes('tensorflow') && report.training.some((r) => r.backend.startsWith('tfjs-node') && r.stepMs) ? 'timed above' : 'not available (tfjs-node-gpu not installed: make install-gpu on a CUDA machine)'));
   return report;
