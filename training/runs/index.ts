@@ -7,5 +7,6 @@ export { getRun, listRuns, readSettings, registerRun, type RunDefinition, type T
 import './gan';
 import './cgan';
 import './wgan-gp';
+import './classifier';
 import './maf-moons';
 import './maf-fmnist';
