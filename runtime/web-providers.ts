@@ -13,7 +13,8 @@ export type WebProvider = (typeof WEB_PROVIDERS)[number];
 
 export interface WebEngineOptions {
   provider?: WebProvider;
-  /** wasm threads; default: up to 4 when the page is cross-origin isolated, else 1. Fixed by the first session. */
+  /** wasm threads; default: up to 4 when the page is cross-origin isolated, 1 when it is not, onnxruntime-web's
+   *  own default in Node. Fixed by the first session. */
   threads?: number;
   log?: (line: string) => void;
 }
@@ -38,7 +39,8 @@ export function configureWasmThreads(requested?: number): number {
   } else if (globals.crossOriginIsolated === false) {
     ort.env.wasm.numThreads = 1; // a page without COOP/COEP cannot share memory with workers
   }
-  wasmThreads = ort.env.wasm.numThreads ?? 1;
+  // Unset (Node, unless asked): onnxruntime-web's default, min(4, ceil(cores / 2)); 0 stands for it.
+  wasmThreads = ort.env.wasm.numThreads ?? 0;
   return wasmThreads;
 }
 
@@ -63,7 +65,8 @@ export async function openWebEngine(bytes: Uint8Array, opts: WebEngineOptions = 
   const provider = checkWebProvider(opts.provider ?? 'auto');
   const log = opts.log ?? ((l: string) => console.warn(l));
   const threads = configureWasmThreads(opts.threads);
-  const wasm = (why: string) => Engine.create(ort as unknown as OrtLike, bytes, 'wasm', {}, `${why}; ${threads} thread${threads === 1 ? '' : 's'}`);
+  const threadText = threads === 0 ? "onnxruntime-web's default threads" : `${threads} thread${threads === 1 ? '' : 's'}`;
+  const wasm = (why: string) => Engine.create(ort as unknown as OrtLike, bytes, 'wasm', {}, `${why}; ${threadText}`);
   if (provider === 'wasm') return wasm('requested');
   const adapter = await webgpuAdapterAvailable();
   if (provider === 'webgpu') {
