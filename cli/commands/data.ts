@@ -9,7 +9,7 @@ import {
   type FashionMnistSplit,
   type Origin,
 } from '../../training/data/fashion-mnist';
-import { writeFileAtomic } from '../../training/data/idx';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
 import { classGridPng } from '../../training/data/preview';
 
 const ORIGIN_TEXT: Record<Origin, string> = {

@@ -7,8 +7,8 @@
  * file is an error naming the file and what is wrong, never a silently shorter dataset.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import * as zlib from 'zlib';
+import { writeFileAtomic } from '../harness/atomic-write';
 
 export const IDX_UBYTE = 0x08;
 /** Magic numbers as big-endian uint32: ubyte data with 3 dims (images [N, rows, cols]) and 1 dim (labels [N]). */
@@ -132,18 +132,6 @@ export function encodeIdx(a: IdxArray): Uint8Array {
   return out;
 }
 
-/** Writes bytes atomically: a temp file in the same folder, then rename (a crash never leaves half a file). */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** Writes an IDX file, gzip-compressed when the name ends in .gz. */
 export function writeIdx(file: string, a: IdxArray): void {
