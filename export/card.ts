@@ -10,18 +10,12 @@
 import { Dim } from './onnx/graph-builder';
 import { IR_VERSION, OPSET } from './onnx/proto';
 import { PRODUCER } from './onnx/model';
-import { TensorDesc } from './graphs/built-graph';
+import { CARD_FORMAT, GraphCard, ImageFacts } from '../runtime/core/card';
 
-export const CARD_FORMAT = 'dgm-model-card/1';
-
-export interface GraphCard {
-  /** File name inside models/<name>/. */
-  file: string;
-  role: 'generator' | 'discriminator' | 'log_prob' | 'sample' | 'classifier';
-  inputs: TensorDesc[];
-  outputs: TensorDesc[];
-  bytes: number;
-}
+// The fields the runtime reads (format id, per-file graph descriptions, image facts) are declared once, in
+// runtime/core/card.ts: export may import runtime (data flows that way), runtime may not import export.
+export { CARD_FORMAT };
+export type { GraphCard, ImageFacts };
 
 export interface ParityCheck {
   file: string;
@@ -32,18 +26,6 @@ export interface ParityCheck {
   maxAbsError: number;
   tolerance: number;
   unit?: string;
-}
-
-export interface ImageFacts {
-  /** The ONNX image tensors are NCHW. */
-  layout: 'NCHW';
-  channels: number;
-  height: number;
-  width: number;
-  /** Range of the pixels the model was trained on; generator outputs are meant for this range. */
-  pixelRange: [number, number];
-  /** Whether the generator's last layer squashes into pixelRange (tanh) or only learned to stay near it. */
-  squashed: boolean;
 }
 
 export interface ModelCard {

@@ -28,11 +28,14 @@ export interface GraphCard {
 }
 
 export interface ImageFacts {
+  /** The ONNX image tensors are NCHW. */
   layout: 'NCHW';
   channels: number;
   height: number;
   width: number;
+  /** Range of the pixels the model was trained on; generator outputs are meant for this range. */
   pixelRange: [number, number];
+  /** Whether the generator's last layer squashes into pixelRange (tanh) or only learned to stay near it. */
   squashed: boolean;
 }
 
