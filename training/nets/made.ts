@@ -81,6 +81,16 @@ export function madeDefinition(cfg: MadeConfig, prefix = 'made'): MadeDefinition
   return { inputSize: d, degrees, stack };
 }
 
+/**
+ * How many inputs no output of the MADE can see: hidden degrees are k mod (D-1), so with fewer than D-1 hidden units
+ * the degrees stop at H-1 and inputs of degree H..D-2 reach nothing (degree D-1 never conditions anything anyway).
+ * At D = 784 and H = 256 that is 527 of the 784 pixels: each pixel's conditional would see only the first 256.
+ */
+export function madeUnseenInputs(cfg: Pick<MadeConfig, 'inputSize' | 'hiddenSize' | 'nHidden'>): number {
+  if (cfg.nHidden === 0) return 0;
+  return cfg.inputSize - 1 - Math.min(cfg.hiddenSize, cfg.inputSize - 1);
+}
+
 /** mu, alpha: [N, D] each, from one pass of the masked network. */
 export function madeParams(made: MadeDefinition, params: Params, x: tf.Tensor2D): { mu: tf.Tensor2D; alpha: tf.Tensor2D } {
   const out = applyStack(made.stack, params, x, { training: false }) as tf.Tensor2D;

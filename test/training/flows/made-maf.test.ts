@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../../runtime/core/random';
 import { initBackend } from '../../../training/backend';
 import { initParams, maskOf, Params } from '../../../training/nets/layers';
-import { madeDefinition, madeForward, madeInverse, madeParams } from '../../../training/nets/made';
+import { madeDefinition, madeForward, madeInverse, madeParams, madeUnseenInputs } from '../../../training/nets/made';
 import { initMafParams, mafDefinition, mafForward, mafInverse, mafLogProb, mafLogProbRows, mafSample, permuteColumns } from '../../../training/nets/maf';
 import { jacobian, logAbsDet } from './jacobian';
 import { referenceMaf } from './reference-maf';
@@ -68,6 +68,26 @@ describe('MADE masks', () => {
       expect(mu.arraySync()[r][0]).toBeCloseTo(bias[0], 6);
       expect(alpha.arraySync()[r][0]).toBeCloseTo(bias[2], 6);
     }
+  });
+
+  test.each([
+    [10, 4, 1],
+    [10, 4, 2],
+    [10, 9, 1],
+    [10, 12, 2],
+    [6, 1, 1],
+  ])('D = %i, H = %i, %i hidden: madeUnseenInputs equals the inputs the mask product connects to no output', (d, h, nHidden) => {
+    const made = madeDefinition({ inputSize: d, hiddenSize: h, nHidden }, 'm');
+    // reach[i][k]: input i has a masked path to unit k of the current layer.
+    let reach = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, k) => i === k));
+    for (const layer of made.stack) {
+      if (layer.kind !== 'maskedDense') continue;
+      const m = maskOf(layer);
+      const nOut = layer.outDegrees.length;
+      reach = reach.map((row) => Array.from({ length: nOut }, (_, j) => row.some((r, k) => r && m[k * nOut + j] === 1)));
+    }
+    const unseen = reach.filter((row) => !row.some(Boolean)).length - 1; // minus degree D-1, which no output may see
+    expect(madeUnseenInputs({ inputSize: d, hiddenSize: h, nHidden })).toBe(unseen);
   });
 
   test('bad configs are rejected with the input named', () => {
