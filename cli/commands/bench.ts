@@ -12,6 +12,7 @@ import * as os from 'os';
 import { Command, InvalidArgumentError } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultThreads, initBackend, shutdownBackend } from '../../training/backend';
+import { measureGemmRate, profileGemmFlops } from '../../training/bench/gemm-floor';
 import { profileStep } from '../../training/bench/kernel-profile';
 import { timeWorkload, StepTimes } from '../../training/bench/timing';
 import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../../training/bench/workloads';
@@ -131,6 +132,9 @@ async function benchBackends(opts: BenchOpts): Promise<void> {
   const results = new Map<string, { label: string; times?: StepTimes; note?: string }[]>();
   for (const s of specs) results.set(s.key, []);
   const profiles: string[] = [];
+  // GEMM work per step (same on every backend) and each wasm row's GEMM rate: the floor the targets are judged by.
+  const gemmFlops = new Map<string, number>();
+  const gemmRates = new Map<string, number>();
   // Titles come from the workloads themselves (building one just for its title would allocate the model).
   const titles = new Map<string, string>();
   const timing = { warmup: opts.warmup, reps: opts.reps, budgetMs: opts.budget * 1000 };
@@ -144,6 +148,7 @@ async function benchBackends(opts: BenchOpts): Promise<void> {
       for (const s of specs) if (s.onCpu || c.backend !== 'cpu') results.get(s.key)!.push({ label: c.label, note });
       continue;
     }
+    if (c.backend !== 'cpu' && specs.some((s) => s.targetMs !== undefined)) gemmRates.set(c.label, measureGemmRate());
     for (const s of specs) {
       if (c.backend === 'cpu' && !s.onCpu) {
         results.get(s.key)!.push({ label: c.label, note: 'skipped (plain JavaScript: minutes per step)' });
@@ -156,6 +161,7 @@ async function benchBackends(opts: BenchOpts): Promise<void> {
         // One warm-up step is plenty for plain JS (and each takes seconds there).
         const t = timeWorkload(w, c.backend === 'cpu' ? { ...timing, warmup: Math.min(timing.warmup, 1) } : timing);
         results.get(s.key)!.push({ label: c.label, times: t });
+        if (c.backend !== 'cpu' && s.key !== 'small' && !gemmFlops.has(s.key)) gemmFlops.set(s.key, await profileGemmFlops(() => w.step()));
         if (opts.profile && c.label === multi && s.key !== 'small') {
           const p = await profileStep(w);
           const kernels = p.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend()));
@@ -184,6 +190,19 @@ async function benchBackends(opts: BenchOpts): Promise<void> {
     }
     for (const t of torch.rows.filter((t) => t.workload === s.torch)) {
       console.log(row(`torch ${t.threads} thread${t.threads === 1 ? '' : 's'}`, { medianMs: t.median_ms, minMs: t.min_ms, maxMs: t.max_ms, steps: torchReps, rowsPerS: t.per_s }));
+    }
+    const flops = gemmFlops.get(s.key);
+    if (flops !== undefined) {
+      console.log(`  GEMM work (matMul and conv kernels, forward and backward): ${(flops / 1e9).toFixed(2)} GFLOP per step`);
+      for (const r of results.get(s.key)!) {
+        const rate = gemmRates.get(r.label);
+        if (!rate || !r.times) continue;
+        const floor = (flops / rate) * 1000;
+        console.log(`    ${r.label}: GEMM rate ${(rate / 1e9).toFixed(1)} GFLOP/s (256x1024 . 1024x1024), so the products alone need >= ${fmtMs(floor)} ms; the step achieves ${(flops / r.times.medianMs / 1e6).toFixed(1)} GFLOP/s`);
+      }
+      for (const t of torch.rows.filter((t) => t.workload === s.torch)) {
+        console.log(`    torch ${t.threads} thread${t.threads === 1 ? '' : 's'}: ${(flops / t.median_ms / 1e6).toFixed(1)} GFLOP/s over the same work`);
+      }
     }
   }
   if (torch.note) console.log(`\n${torch.note}`);
