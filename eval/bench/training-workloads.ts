@@ -15,6 +15,7 @@ import type { Workload } from '../../training/bench/workloads';
 import { ganStep, makeAdam } from '../../training/runs/gan-common';
 import { mafOptimizer, mafTrainStep } from '../../training/runs/maf-common';
 import { MAF_FMNIST } from './inference-workloads';
+import { adam } from '../../training/optim/fused-adam';
 
 export const TRAINING_MODELS = ['gan', 'cgan', 'wgan-gp', 'maf-moons', 'maf-fmnist', 'classifier'] as const;
 export type TrainingModel = (typeof TRAINING_MODELS)[number];
@@ -92,7 +93,7 @@ function classifierWorkload(batch = 128, seed = 3): Workload {
   const def = classifierDefinition();
   const rng = new Random(seed);
   const params = initClassifierParams(def, rng);
-  const opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  const opt = adam(1e-3, 0.9, 0.999, 1e-8);
   const x = rng.fillUniform(new Float32Array(batch * 784), -1, 1);
   const y = Int32Array.from({ length: batch }, (_, i) => i % 10);
   const vars = trainable(params);

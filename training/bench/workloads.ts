@@ -12,6 +12,7 @@ import { discriminate, ganDefinition, GanDefinition, generate, headStack, initGa
 import { applyStack, initParams, Params, Stack, trainable } from '../nets/layers';
 import { madeDefinition, madeInverse } from '../nets/made';
 import { initMafParams, mafDefinition } from '../nets/maf';
+import { adam } from '../optim/fused-adam';
 
 export interface Workload {
   /** What one step is, for the printed table. */
@@ -52,7 +53,7 @@ export function smallConvWorkload(opts: { batch?: number; seed?: number } = {}):
   const params = initParams(stack, rng);
   const x = tf.tensor4d(rng.fillUniform(new Float32Array(n * 16 * 16), -1, 1), [n, 16, 16, 1]);
   const target = tf.tensor2d(rng.fillNormal(new Float32Array(n * 10)), [n, 10]);
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3);
   return {
     title: `small conv net (conv3x3 1->8, conv4x4/2 8->16, dense 1024->10), batch ${n}`,
     rows: n,
@@ -97,8 +98,8 @@ function ganSetup(n: number, seed: number): GanSetup {
 export function courseGanWorkload(opts: { batch?: number; seed?: number } = {}): Workload {
   const n = opts.batch ?? 64;
   const s = ganSetup(n, opts.seed ?? 2);
-  const optD = tf.train.adam(1e-3, 0.5, 0.999);
-  const optG = tf.train.adam(1e-3, 0.5, 0.999);
+  const optD = adam(1e-3, 0.5, 0.999);
+  const optG = adam(1e-3, 0.5, 0.999);
   const discVars = trainable(s.disc);
   const genVars = trainable(s.gen);
   return {
@@ -126,8 +127,8 @@ export function courseGanWorkload(opts: { batch?: number; seed?: number } = {}):
 export function wganGpWorkload(opts: { batch?: number; seed?: number } = {}): Workload {
   const n = opts.batch ?? 64;
   const s = ganSetup(n, opts.seed ?? 3);
-  const optD = tf.train.adam(1e-4, 0, 0.9);
-  const optG = tf.train.adam(1e-4, 0, 0.9);
+  const optD = adam(1e-4, 0, 0.9);
+  const optG = adam(1e-4, 0, 0.9);
   const critic = (x: tf.Tensor) => discriminate(s.def, s.disc, x as tf.Tensor4D, null);
   return {
     title: `WGAN-GP step (critic with gradient penalty + generator), batch ${n}`,
@@ -179,7 +180,7 @@ export function madeWorkload(opts: { batch?: number; seed?: number; inputSize?: 
   const made = madeDefinition({ inputSize: d, hiddenSize: h, nHidden: 2 }, 'bench.made');
   const params = initParams(made.stack, rng);
   const x = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3);
   const meanLogProb = () => {
     const { z, logDet } = madeInverse(made, params, x);
     const logN = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), d * LOG_SQRT_2PI);
@@ -211,7 +212,7 @@ export function mafWorkload(opts: { batch?: number; seed?: number; inputSize?: n
   const def = mafDefinition({ inputSize: d, hiddenSize: opts.hidden ?? 16, nHidden: 2, nFlows: 2 });
   const params = initMafParams(def, rng);
   const x = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3);
   return {
     title: `MAF (2 flows, D ${d}) training step with weight decay, batch ${n}`,
     rows: n,

@@ -26,6 +26,7 @@ import { appendMetrics, makeRecord } from '../harness/metrics-log';
 import { classifierDefinition, ClassifierConfig, ClassifierDefinition, classify, crossEntropy, initClassifierParams } from '../nets/classifier';
 import { trainable, type Params } from '../nets/layers';
 import { readSettings, registerRun, type TrainFlags } from './registry';
+import { adam } from '../optim/fused-adam';
 
 export const CLASSIFIER_KIND = 'classifier';
 
@@ -158,7 +159,7 @@ export async function trainClassifier(flags: TrainFlags): Promise<ClassifierRunR
   const valLabels = Int32Array.from(valIdx, (i) => train.labels[i]);
 
   const params = initClassifierParams(def, new Random(flags.seed, STREAM_INIT));
-  const opt = tf.train.adam(s.lr, 0.9, 0.999, 1e-8) as tf.AdamOptimizer;
+  const opt = adam(s.lr, 0.9, 0.999, 1e-8);
   const vars = trainable(params);
   const nTrain = trainIdx.length;
   const stepsPerEpoch = Math.ceil(nTrain / batch);

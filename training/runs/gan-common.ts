@@ -24,6 +24,7 @@ import { trainable, type Params } from '../nets/layers';
 import { discriminate, GanDefinition, ganDefinition, GanNetConfig, generate, initGanParams } from '../nets/gan-nets';
 import { GP_WEIGHT, gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganCriticLoss, wganGeneratorLoss } from '../losses/gan-losses';
 import { readSettings, type TrainFlags } from './registry';
+import { adam } from '../optim/fused-adam';
 
 export type GanModel = 'gan' | 'cgan' | 'wgan-gp';
 export type GanLoss = 'non-saturating' | 'wgan-gp';
@@ -136,7 +137,7 @@ export function ganStep(
 }
 
 export function makeAdam(lr: number, beta1: number, beta2: number): tf.Optimizer {
-  return tf.train.adam(lr, beta1, beta2, 1e-8);
+  return adam(lr, beta1, beta2, 1e-8);
 }
 
 export interface GanRunResult extends TrainingResult {

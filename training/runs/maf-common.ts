@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Params, trainable } from '../nets/layers';
 import { MafConfig, MafDefinition, mafDefinition, mafLogProbRows } from '../nets/maf';
 import { l2Penalty, mafTrainingLoss } from '../losses/flow-losses';
+import { adam } from '../optim/fused-adam';
 
 export const MAF_KIND = 'maf';
 
@@ -28,7 +29,7 @@ export function mafDefinitionFromRunConfig(config: unknown): MafDefinition {
 /** Adam with PyTorch's defaults (eps 1e-8; tfjs would use 1e-7). */
 export function mafOptimizer(lr: number): tf.Optimizer {
   if (!(lr > 0)) throw new Error(`learning rate must be > 0, got ${lr}`);
-  return tf.train.adam(lr, 0.9, 0.999, 1e-8);
+  return adam(lr, 0.9, 0.999, 1e-8);
 }
 
 /**

@@ -1,0 +1,66 @@
+/**
+ * Adam whose per-variable update is one fused kernel (adam-update.ts) on the wasm and cpu backends, and tfjs' own
+ * update elsewhere. It is a tf.AdamOptimizer with the same slots (m, v, accBeta1/2, iterations), so checkpoints,
+ * getWeights/setWeights and resume work unchanged.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, ADAM_UPDATE_BACKENDS, AdamUpdateAttrs, registerAdamUpdate } from './adam-update';
+
+interface Slot {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+/** The AdamOptimizer fields tfjs 4.22 keeps private; applyGradients below maintains them as tfjs does. */
+interface AdamState {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: Slot[];
+  accumulatedSecondMoment: Slot[];
+}
+
+export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  constructor(learningRate: number, beta1: number, beta2: number, epsilon: number) {
+    super(learningRate, beta1, beta2, epsilon);
+    registerAdamUpdate();
+  }
+
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (!(ADAM_UPDATE_BACKENDS as readonly string[]).includes(tf.getBackend())) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const st = this as unknown as AdamState;
+    const list = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => ({ name: v.name, grad: v.tensor }))
+      : Object.keys(variableGradients).map((name) => ({ name, grad: variableGradients[name] as tf.Tensor | null }));
+    tf.tidy(() => {
+      // float32, as tfjs' sub(1, accBeta) would give.
+      const c1 = Math.fround(1 - st.accBeta1.dataSync()[0]);
+      const c2 = Math.fround(1 - st.accBeta2.dataSync()[0]);
+      const attrs: AdamUpdateAttrs = { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, c1, c2 };
+      list.forEach(({ name, grad }, i) => {
+        const value = tf.engine().registeredVariables[name];
+        if (!value) throw new Error(`FusedAdamOptimizer: no variable named '${name}'`);
+        st.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        st.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        if (grad == null) return;
+        const m = st.accumulatedFirstMoment[i].variable;
+        const v = st.accumulatedSecondMoment[i].variable;
+        const [p2, m2, v2] = tf.engine().runKernel(ADAM_UPDATE, { param: value, m, v, grad }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        m.assign(m2);
+        v.assign(v2);
+        value.assign(p2);
+      });
+      st.accBeta1.assign(tf.mul(st.accBeta1, this.beta1));
+      st.accBeta2.assign(tf.mul(st.accBeta2, this.beta2));
+    });
+    this.incrementIterations();
+  }
+}
+
+/** Adam (fused where the backend allows). eps defaults to PyTorch's 1e-8 (tfjs' own default is 1e-7). */
+export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8): tf.AdamOptimizer {
+  if (!(learningRate > 0)) throw new Error(`Adam: learning rate must be > 0, got ${learningRate}`);
+  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
+}
