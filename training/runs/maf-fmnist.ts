@@ -62,10 +62,10 @@ export const MAF_FMNIST_DEFAULTS = {
   samples: 36,
   dataSeed: 0,
 };
-// Sized to train in about an hour on the 2-core machine this was developed on, shared with other jobs (measured
-// ~1.7-3.3 s per step of 100 images on wasm with 1 thread under that load, i.e. 15-25 min per epoch of 500 steps;
-// a 6x6 sample grid is 5 x 784 sequential MADE passes, ~4 min there): 4 epochs.
-const DEFAULT_EPOCHS = 4;
+// Sized to train in about an hour on the 2-core machine this was developed on: with hidden 1024, a step of 100 images
+// took ~1.1 s on wasm with 2 threads (~9 min per epoch of 500 steps, validation ~20 s), so 6 epochs. A sample grid
+// is 5 x 784 sequential MADE passes (~1-2 min at 36 images).
+const DEFAULT_EPOCHS = 6;
 const DEFAULT_BATCH = 100;
 const FIGURE_SEED = 4321;
 const STREAM_VAL_NOISE = 0x76616c;
