@@ -5,20 +5,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { saveUpstream } from './calls';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { castConfig } from './cast';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
 import { leakyReluConfig } from './leaky-relu';
 import { meanConfig } from './mean';
+import { reverseConfig } from './reverse';
 import { sumConfig } from './sum';
 
 export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   batchMatMulConfig,
+  castConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   identityConfig,
   leakyReluConfig,
   meanConfig,
+  reverseConfig,
   sumConfig,
 ];
 

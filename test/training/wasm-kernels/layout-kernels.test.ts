@@ -1,0 +1,85 @@
+/**
+ * Our layout kernels against upstream's cpu kernels: Reverse along every subset of axes for ranks 1 to 4, int32 and
+ * bool, batch 1 and an empty tensor, with its gradient; Cast to the same dtype (shares the buffer) and to another
+ * (upstream's conversion).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, shutdownBackend } from '../../../training/backend';
+import { castConfig } from '../../../training/wasm-kernels/cast';
+import { reverseConfig } from '../../../training/wasm-kernels/reverse';
+import { compareBackends, evaluate, randomInputs } from './compare';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', threads: 2, quiet: true });
+});
+afterAll(() => shutdownBackend());
+
+test('the wasm backend dispatches Reverse and Cast to our kernels', () => {
+  expect(tf.getKernel(tf.Reverse, 'wasm')?.kernelFunc).toBe(reverseConfig.kernelFunc);
+  expect(tf.getKernel(tf.Cast, 'wasm')?.kernelFunc).toBe(castConfig.kernelFunc);
+});
+
+/** Every non-empty subset of 0..rank-1, and the negative form of the last axis. */
+function axisSets(rank: number): number[][] {
+  const out: number[][] = [];
+  for (let mask = 1; mask < 1 << rank; mask++) out.push(Array.from({ length: rank }, (_, a) => a).filter((a) => mask & (1 << a)));
+  out.push([-1]);
+  return out;
+}
+
+describe.each([
+  [[7]],
+  [[1, 784]],
+  [[5, 6]],
+  [[2, 3, 4]],
+  [[3, 1, 4, 2]],
+])('Reverse of shape %j', (shape) => {
+  test.each(axisSets(shape.length).map((a) => [a]))('axes %j: values and gradient match cpu exactly', async (axes) => {
+    const inputs = randomInputs(800 + shape.length * 31 + axes.join('').length, { x: shape, dy: shape });
+    const errs = await compareBackends(inputs, ({ x, dy }) => [tf.reverse(x, axes), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.reverse(v, axes), dy)))(x)]);
+    for (const e of errs) expect(e).toBe(0);
+  });
+});
+
+test('Reverse of int32 and bool tensors, and of an empty tensor, matches cpu', async () => {
+  const run = async (backend: 'wasm' | 'cpu') => {
+    await tf.setBackend(backend);
+    const i = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    const b = tf.tensor2d([1, 0, 0, 1, 1, 0], [3, 2], 'bool');
+    const e = tf.zeros([0, 3]);
+    const out = [tf.reverse(i, [0, 1]), tf.reverse(b, 1), tf.reverse(e, 1)];
+    const res = out.map((t) => ({ dtype: t.dtype, shape: t.shape, values: Array.from(t.dataSync()) }));
+    tf.dispose([i, b, e, ...out]);
+    return res;
+  };
+  const wasm = await run('wasm');
+  const cpu = await run('cpu');
+  await tf.setBackend('wasm');
+  expect(wasm).toEqual(cpu);
+  expect(wasm[0].values).toEqual([6, 5, 4, 3, 2, 1]);
+});
+
+test('Cast to the same dtype shares the buffer and keeps its values after the original is disposed', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.tensor2d([1, -2, 3, 4.5], [2, 2]);
+  const buffers = tf.engine().backend.numDataIds();
+  const y = tf.cast(x, 'float32');
+  // tf.cast returns the input itself for the same dtype; the kernel is what gradients reach through runKernel.
+  const z = tf.engine().runKernel(tf.Cast, { x }, { dtype: 'float32' }) as tf.Tensor;
+  expect(tf.engine().backend.numDataIds()).toBe(buffers);
+  x.dispose();
+  expect(Array.from(z.dataSync())).toEqual([1, -2, 3, 4.5]);
+  tf.dispose([y, z]);
+});
+
+test('Cast between dtypes matches cpu (float32 -> int32 truncates; -> bool is x != 0, which upstream wasm got wrong)', async () => {
+  const inputs = randomInputs(900, { x: [4, 5] });
+  for (const v of [0, 3]) inputs.x.data[v] = 0;
+  const f = ({ x }: Record<string, tf.Tensor>) => [tf.cast(tf.mul(x, 10), 'int32'), tf.cast(x, 'bool'), tf.cast(tf.cast(tf.mul(x, 10), 'int32'), 'bool')];
+  const w = await evaluate('wasm', inputs, f);
+  const c = await evaluate('cpu', inputs, f);
+  await tf.setBackend('wasm');
+  expect(w.map((o) => Array.from(o.data))).toEqual(c.map((o) => Array.from(o.data)));
+  expect(Array.from(w[1].data).filter((b) => b === 0).length).toBe(2);
+  expect(Array.from(w[1].data).every((b) => b === 0 || b === 1)).toBe(true);
+});
