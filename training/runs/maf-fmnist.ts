@@ -222,7 +222,8 @@ async function trainAndEvaluate(
 
   let test: LikelihoodReport | null = null;
   const bestFile = path.join(flags.runDir, BEST_FILE);
-  if (result.best) {
+  // Ctrl-C asks for a quick exit: the test figures (and, for images, a sample grid of minutes) wait for the run's end.
+  if (result.best && result.status !== 'interrupted') {
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
     test = likelihoodOf(def, params, testSet());
     const stepsPerEpoch = Math.ceil(nTrain / batch);

@@ -142,7 +142,8 @@ async function trainAndEvaluate(
 
   let testLogLik: number | null = null;
   const bestFile = path.join(flags.runDir, BEST_FILE);
-  if (result.best) {
+  // Ctrl-C asks for a quick exit: the test figures (and, for images, a sample grid of minutes) wait for the run's end.
+  if (result.best && result.status !== 'interrupted') {
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
     testLogLik = meanLogProb(def, params, moons.test);
     appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / Math.ceil(nTrain / batch), { test_ll: testLogLik }));
