@@ -26,6 +26,12 @@ export interface ParityCheck {
   maxAbsError: number;
   tolerance: number;
   unit?: string;
+  /** A relative part of the bound: |error| <= tolerance + relTolerance |tfjs value| (sampled coordinates). */
+  relTolerance?: number;
+  /** Whether every element met the bound, for checks with a relative part. */
+  withinTolerance?: boolean;
+  /** For a failed check: the flat index of the largest error and the two values there. */
+  worst?: { index: number; got: number; want: number };
 }
 
 export interface ModelCard {

@@ -67,7 +67,7 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
   if (failed.length) {
     throw new ExportError(
       `model "${job.name}": ONNX and tfjs disagree: ` +
-        failed.map((c) => `${c.file} ${c.output} on ${c.inputs}: max |error| ${c.maxAbsError} > ${c.tolerance}`).join('; ') +
+        failed.map((c) => `${c.file} ${c.output} on ${c.inputs}: max |error| ${c.maxAbsError} > ${c.tolerance}${c.relTolerance !== undefined ? ` + ${c.relTolerance} |x|` : ''}` + (c.worst ? ` (at flat index ${c.worst.index}: onnx ${c.worst.got}, tfjs ${c.worst.want})` : '')).join('; ') +
         ' (nothing written)',
     );
   }

@@ -13,7 +13,7 @@ export function exportTable(results: ExportResult[]): string {
   for (const r of results) {
     for (const f of r.card.files) {
       const checks = r.card.parity.checks.filter((c) => c.file === f.file);
-      const parity = checks.map((c) => `${c.output} ${c.maxAbsError.toExponential(2)}${c.unit ? ' ' + c.unit : ''} (<= ${c.tolerance}) on ${c.inputs}`);
+      const parity = checks.map((c) => `${c.output} ${c.maxAbsError.toExponential(2)}${c.unit ? ' ' + c.unit : ''} (<= ${c.tolerance}${c.relTolerance !== undefined ? ` + ${c.relTolerance} |x|` : ''}) on ${c.inputs}`);
       rows.push([r.card.name, path.join(r.dir, f.file), size(f.bytes), parity[0] ?? '-']);
       for (const p of parity.slice(1)) rows.push(['', '', '', p]);
     }
