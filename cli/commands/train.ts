@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, parseBackendChoice, shutdownBackend } from '../../training/backend';
 import type { ProgressMode } from '../../training/harness/progress';
 import { getRun, listRuns, type TrainFlags } from '../../training/runs';
+import { lockRunDir } from '../../training/harness/run-lock';
 
 function positiveInt(flag: string) {
   return (v: string): number => {
@@ -110,7 +111,13 @@ export function registerTrain(program: Command): void {
           progress: opts.progress,
           resumeCommand: resumeCommand(process.argv.slice(2)),
         };
-        const result = await run.train(flags);
+        const release = lockRunDir(flags.runDir);
+        let result;
+        try {
+          result = await run.train(flags);
+        } finally {
+          release();
+        }
         if (result.status === 'diverged') {
           console.error(result.message);
           process.exitCode = 1;
