@@ -1,12 +1,13 @@
 /**
- * Cast to the dtype a tensor already has, without a copy. tfjs' gradients cast their operands to float32 (the
- * Multiply gradient casts both factors), and upstream's wasm Cast copies the buffer even then: in a MAF step that
- * was a copy of every masked weight matrix. Sharing under a reference count is safe for the reason given in
- * identity.ts. Casts to bool are done here too: upstream's (tfjs-backend-wasm 4.22) stores the value truncated to a
- * byte instead of x != 0, so 0.5 became false and -2 became 254. Other conversions go to upstream's kernel.
+ * Cast to the dtype a tensor already has is Identity (identity.ts: the buffer shared, no copy). tfjs' gradients cast
+ * their operands to float32 (the Multiply gradient casts both factors), and upstream's wasm Cast copies the buffer
+ * even then: in a MAF step that was a copy of every masked weight matrix. Casts to bool are done here too: upstream's
+ * (tfjs-backend-wasm 4.22) stores the value truncated to a byte instead of x != 0, so 0.5 became false and -2 became
+ * 254. Other conversions go to upstream's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm, input, runUpstream } from './calls';
+import { identity } from './identity';
 
 export function cast(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
   const x = input(tf.Cast, args.inputs, 'x');
@@ -18,9 +19,8 @@ export function cast(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm
     for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
     return out;
   }
-  if (dtype !== x.dtype || x.dtype === 'string') return runUpstream(tf.Cast, args.backend, { x }, { dtype });
-  args.backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  if (dtype !== x.dtype) return runUpstream(tf.Cast, args.backend, { x }, { dtype });
+  return identity({ ...args, inputs: { x } });
 }
 
 export const castConfig: tf.KernelConfig = {
