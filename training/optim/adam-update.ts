@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmMemoryOf } from '../wasm-kernels/calls';
 import { simdAdamFor } from './simd-adam';
 
 export const ADAM_UPDATE = 'DgmAdamUpdate';
@@ -65,17 +66,6 @@ function inputsOf(args: KernelArgs): [tf.TensorInfo, tf.TensorInfo, tf.TensorInf
     if (tf.util.sizeFromShape(t.shape) !== size) throw new Error(`${ADAM_UPDATE}: input '${names[i]}' has shape [${t.shape}], expected [${ts[0].shape}]`);
   });
   return ts as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-}
-
-interface WasmModuleInternals {
-  wasmMemory?: WebAssembly.Memory;
-  asm?: { memory?: WebAssembly.Memory };
-}
-
-/** The backend's WebAssembly.Memory: emscripten keeps it as `wasmMemory` in the threaded build, exports it otherwise. */
-function wasmMemoryOf(backend: BackendWasm): WebAssembly.Memory | null {
-  const w = backend.wasm as unknown as WasmModuleInternals;
-  return w.wasmMemory ?? w.asm?.memory ?? null;
 }
 
 /** Whether the wasm kernel runs its SIMD loop on this backend (else all of it in JavaScript). */

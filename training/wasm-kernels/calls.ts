@@ -59,3 +59,20 @@ export function input(kernel: string, inputs: tf.NamedTensorInfoMap, name: strin
   if (!t) throw new Error(`wasm ${kernel}: missing input '${name}'`);
   return t;
 }
+
+interface WasmModuleInternals {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+/** The backend's WebAssembly.Memory, for our SIMD modules (wasm-simd/): emscripten keeps it as `wasmMemory` in the
+ *  threaded build and exports it otherwise; null if neither is there. */
+export function wasmMemoryOf(backend: BackendWasm): WebAssembly.Memory | null {
+  const w = backend.wasm as unknown as WasmModuleInternals;
+  return w.wasmMemory ?? w.asm?.memory ?? null;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: BackendWasm, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}

@@ -116,6 +116,9 @@ describe('Sum and Mean', () => {
     [[5, 7, 6, 4], [1, 0], true],
     [[3, 4, 5], [0], true],
     [[1, 9], [0], false],
+    [[64, 14, 14, 32], [0, 1, 2], false], // a batch-norm layer's statistics (SIMD path, 12544 rows)
+    [[64, 3136], 0, true], // a dense bias gradient
+    [[50, 7], 0, false], // odd columns: the JavaScript path
     [[6, 5], 1, false], // not leading: upstream's kernel
     [[4, 3, 5], [0, 2], true], // not contiguous leading axes: upstream's kernel
     [[4, 3], [0, 1], false], // every axis: upstream's kernel
@@ -125,6 +128,15 @@ describe('Sum and Mean', () => {
     const inputs = randomInputs(900 + shape.length, { x: shape });
     const errs = await compareBackends(inputs, ({ x }) => [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)]);
     for (const e of errs) expect(e).toBeLessThan(1e-6);
+  });
+
+  test.each([[[20000, 6]], [[20000, 3]]])('shape %j of 0.1s: float64 accumulation gives the correctly rounded sum (SIMD and JavaScript paths)', async (shape) => {
+    await tf.setBackend('wasm');
+    const x = tf.fill(shape, 0.1);
+    const expected = Math.fround(20000 * Math.fround(0.1));
+    expect(Array.from(tf.sum(x, 0).dataSync())).toEqual(new Array(shape[1]).fill(expected));
+    expect(Array.from(tf.mean(x, 0).dataSync())).toEqual(new Array(shape[1]).fill(Math.fround(expected / 20000)));
+    x.dispose();
   });
 
   test('exact on integers-valued floats (closed form)', async () => {
