@@ -25,6 +25,16 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     registerAdamUpdate();
   }
 
+  /** The rate of the following updates (a schedule sets it before each step; optim/lr-schedule.ts). */
+  setLearningRate(lr: number): void {
+    if (!(lr >= 0) || !Number.isFinite(lr)) throw new Error(`Adam: learning rate must be a finite number >= 0, got ${lr}`);
+    this.learningRate = lr;
+  }
+
+  get currentLearningRate(): number {
+    return this.learningRate;
+  }
+
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
     if (!(ADAM_UPDATE_BACKENDS as readonly string[]).includes(tf.getBackend())) {
       super.applyGradients(variableGradients);
@@ -60,7 +70,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 }
 
 /** Adam (fused where the backend allows). eps defaults to PyTorch's 1e-8 (tfjs' own default is 1e-7). */
-export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8): tf.AdamOptimizer {
+export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8): FusedAdamOptimizer {
   if (!(learningRate > 0)) throw new Error(`Adam: learning rate must be > 0, got ${learningRate}`);
   return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }

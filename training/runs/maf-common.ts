@@ -9,14 +9,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Params, trainable } from '../nets/layers';
 import { MafConfig, MafDefinition, mafDefinition, mafLogProbRows } from '../nets/maf';
 import { l2Penalty, mafTrainingLoss } from '../losses/flow-losses';
-import { adam } from '../optim/fused-adam';
+import { adam, FusedAdamOptimizer } from '../optim/fused-adam';
+import { LrScheduleKind } from '../optim/lr-schedule';
 
 export const MAF_KIND = 'maf';
 
 export interface MafRunConfig {
   maf: MafConfig;
   data: Record<string, unknown>;
-  train: { lr: number; weightDecay: number; batch: number; init?: string };
+  /** lrSchedule/lrDecaySteps only when the schedule is not constant (older checkpoints have neither). */
+  train: { lr: number; weightDecay: number; batch: number; init?: string; lrSchedule?: LrScheduleKind; lrDecaySteps?: number };
 }
 
 /** The MAF definition stored in a checkpoint written by a MAF run (kind 'maf'). */
@@ -27,7 +29,7 @@ export function mafDefinitionFromRunConfig(config: unknown): MafDefinition {
 }
 
 /** Adam with PyTorch's defaults (eps 1e-8; tfjs would use 1e-7). */
-export function mafOptimizer(lr: number): tf.Optimizer {
+export function mafOptimizer(lr: number): FusedAdamOptimizer {
   if (!(lr > 0)) throw new Error(`learning rate must be > 0, got ${lr}`);
   return adam(lr, 0.9, 0.999, 1e-8);
 }

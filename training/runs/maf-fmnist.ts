@@ -34,6 +34,8 @@ import { appendMetrics, makeRecord } from '../harness/metrics-log';
 import { Params } from '../nets/layers';
 import { madeUnseenInputs } from '../nets/made';
 import { initMafParams, MafDefinition, mafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from '../nets/maf';
+import { FusedAdamOptimizer } from '../optim/fused-adam';
+import { learningRateAt, LrSchedule, parseLrSchedule } from '../optim/lr-schedule';
 import { MAF_KIND, MafRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
 import { readSettings, registerRun, type TrainFlags } from './registry';
 
@@ -46,6 +48,9 @@ export const MAF_FMNIST_DEFAULTS = {
   nHidden: 1,
   flows: 5,
   lr: 1e-3,
+  /** 'cosine': from lr down to 0 over the run's steps (fixed when the run starts: resuming with other --epochs
+   *  is refused as a config change); 'constant': lr throughout (the runs before the schedule existed). */
+  lrSchedule: 'cosine',
   weightDecay: 1e-6,
   ordering: 'sequential',
   /** 'identity': zero MADE output layers (each flow starts as the identity; see mafIdentityInit); 'pytorch': the
@@ -135,6 +140,8 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   const nTest = s.nEval > 0 ? Math.min(s.nEval, testSplit.n) : testSplit.n;
   const testImages = testSplit.images.subarray(0, nTest * D);
   const batch = flags.batch ?? DEFAULT_BATCH;
+  const lrSchedule = parseLrSchedule(String(s.lrSchedule));
+  const totalSteps = flags.steps ?? (flags.epochs ?? DEFAULT_EPOCHS) * Math.ceil(nTrain / batch);
 
   const config: MafRunConfig = {
     maf: { inputSize: D, hiddenSize: s.hidden, nHidden: s.nHidden, nFlows: s.flows, ordering: s.ordering, ...(s.ordering === 'random' ? { seed: flags.seed } : {}) },
@@ -148,7 +155,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
       nTest,
       seed: s.dataSeed,
     },
-    train: { lr: s.lr, weightDecay: s.weightDecay, batch, init: s.init },
+    train: { lr: s.lr, weightDecay: s.weightDecay, batch, init: s.init, ...(lrSchedule === 'constant' ? {} : { lrSchedule, lrDecaySteps: totalSteps }) },
   };
   const unseen = madeUnseenInputs(config.maf);
   if (unseen > 0) {
@@ -174,13 +181,14 @@ async function trainAndEvaluate(
   config: MafRunConfig,
   def: MafDefinition,
   params: Params,
-  opt: tf.Optimizer,
+  opt: FusedAdamOptimizer,
   trainImages: Uint8Array,
   val: EvalSet,
   testSet: () => EvalSet,
 ): Promise<MafFmnistResult> {
   const batch = config.train.batch;
   const nTrain = trainImages.length / D;
+  const schedule: LrSchedule = { kind: config.train.lrSchedule ?? 'constant', base: config.train.lr, decaySteps: config.train.lrDecaySteps };
   const epochSeconds: number[] = [];
   let epochStart = Date.now();
   const result = await runTraining({
@@ -193,7 +201,8 @@ async function trainAndEvaluate(
     seed: flags.seed,
     epochs: flags.steps === undefined ? flags.epochs ?? DEFAULT_EPOCHS : undefined,
     steps: flags.steps,
-    step: ({ batch: idx, rng }) => {
+    step: ({ batch: idx, rng, step }) => {
+      opt.setLearningRate(learningRateAt(schedule, step));
       // Fresh dequantization noise for every use of an image, drawn from the checkpointed stream.
       const { y } = logit(toUnitDequantized(gatherRows(trainImages, D, idx), rng), D, s.lambda);
       return { nll: mafTrainStep(def, params, opt, tf.tensor2d(y, [idx.length, D]), s.weightDecay) };
@@ -206,7 +215,7 @@ async function trainAndEvaluate(
       const e = Math.round(epoch);
       log(`epoch ${e}: val ${v.ll.toFixed(1)} nats/image in [0,1)^784, ${v.bpd.toFixed(4)} bits/dim; ${seconds.toFixed(0)} s of training`);
       if (s.plotEvery > 0 && s.samples > 0 && e % s.plotEvery === 0) writeSamples(path.join(runDir, `samples-epoch${String(e).padStart(3, '0')}.png`), def, params, s.samples, s.lambda);
-      const out = { val_ll: v.ll, val_ll_logit: v.llLogit, val_bpd: v.bpd, epoch_seconds: seconds, eval_seconds: (Date.now() - t0) / 1000 };
+      const out = { lr: opt.currentLearningRate, val_ll: v.ll, val_ll_logit: v.llLogit, val_bpd: v.bpd, epoch_seconds: seconds, eval_seconds: (Date.now() - t0) / 1000 };
       epochStart = Date.now();
       return out;
     },

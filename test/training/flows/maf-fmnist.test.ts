@@ -81,4 +81,10 @@ const data = findFashionMnist();
   for (const f of ['best.ckpt', 'metrics.jsonl', 'summary.json', 'samples-best.png']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);
   const evalRec = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.type === 'eval');
   expect(evalRec.test_bpd).toBeCloseTo(t.bpd, 10);
+  // The default cosine schedule spans this run's 3 steps (300 images, batch 100); the epoch record holds the rate of
+  // the last update, step index 2: 1e-3 (1 + cos(2 pi / 3)) / 2 = 2.5e-4.
+  const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+  expect(summary.config.train).toMatchObject({ lr: 1e-3, lrSchedule: 'cosine', lrDecaySteps: 3 });
+  const epochRec = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.type === 'epoch');
+  expect(epochRec.lr).toBeCloseTo(2.5e-4, 12);
 }, 300_000);
