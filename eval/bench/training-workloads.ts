@@ -75,13 +75,13 @@ function mafWorkload(model: 'maf-moons' | 'maf-fmnist', batch = 100, seed = 2): 
   const def = mafDefinition(config);
   const rng = new Random(seed);
   const params = initMafParams(def, rng);
-  const opt = mafOptimizer(1e-4);
+  const opt = mafOptimizer(1e-4, 1e-6);
   const x = rng.fillNormal(new Float32Array(batch * config.inputSize));
   return {
     title: `${model} training step (${config.nFlows} flows, MADE hidden ${config.hiddenSize} x ${config.nHidden}, Adam + weight decay), batch ${batch}`,
     rows: batch,
     variables: () => trainable(params),
-    step: () => readLosses({ nll: tf.tidy(() => mafTrainStep(def, params, opt, tf.tensor2d(x, [batch, config.inputSize]), 1e-6)) }),
+    step: () => readLosses({ nll: tf.tidy(() => mafTrainStep(def, params, opt, tf.tensor2d(x, [batch, config.inputSize]))) }),
     dispose: () => {
       opt.dispose();
       disposeAll(params);

@@ -8,11 +8,15 @@
  * elements on wasm, plain JavaScript with every operation rounded to float32 (Math.fround of a double result of one
  * float32 operation equals the float32 operation). Both follow tf.train.adam's operation order, so results are
  * bit-identical to it (test/training/optim).
+ *
+ * With `weightDecay` > 0 the gradient first becomes g + wd*p (PyTorch Adam's coupled weight_decay): the same float32
+ * result as differentiating a loss plus 0.5*wd*||p||^2, without the five element-wise passes per variable that
+ * the penalty's forward and backward pass cost.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmMemoryOf } from '../wasm-kernels/calls';
-import { simdAdamFor } from './simd-adam';
+import { simdAdamDecayFor, simdAdamFor } from './simd-adam';
 
 export const ADAM_UPDATE = 'DgmAdamUpdate';
 
@@ -24,21 +28,23 @@ export interface AdamUpdateAttrs {
   /** 1 - beta1^t and 1 - beta2^t, as float32 values (tfjs computes them in float32). */
   c1: number;
   c2: number;
+  /** Coupled L2 weight decay (0 or absent: none). */
+  weightDecay?: number;
 }
 
 const f = Math.fround;
 
 /** The float32 scalars tf.train.adam multiplies by: tfjs makes each a float32 scalar tensor. */
 function scalars(a: AdamUpdateAttrs) {
-  return { b1: f(a.beta1), b2: f(a.beta2), ob1: f(1 - a.beta1), ob2: f(1 - a.beta2), c1: f(a.c1), c2: f(a.c2), eps: f(a.epsilon), negLr: f(-a.lr) };
+  return { b1: f(a.beta1), b2: f(a.beta2), ob1: f(1 - a.beta1), ob2: f(1 - a.beta2), c1: f(a.c1), c2: f(a.c2), eps: f(a.epsilon), negLr: f(-a.lr), wd: f(a.weightDecay ?? 0) };
 }
 
 /** The update over flat arrays from index `from`; outputs may not alias inputs. */
 export function adamUpdateArrays(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
   pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, a: AdamUpdateAttrs, from = 0): void {
-  const { b1, b2, ob1, ob2, c1, c2, eps, negLr } = scalars(a);
+  const { b1, b2, ob1, ob2, c1, c2, eps, negLr, wd } = scalars(a);
   for (let i = from; i < p.length; i++) {
-    const gi = g[i];
+    const gi = wd > 0 ? f(g[i] + f(p[i] * wd)) : g[i];
     const mi = f(f(m[i] * b1) + f(gi * ob1));
     const vi = f(f(v[i] * b2) + f(f(gi * gi) * ob2));
     mOut[i] = mi;
@@ -85,7 +91,8 @@ function wasmAdamUpdate(args: KernelArgs & { backend: BackendWasm }): tf.TensorI
     const off = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
     const s = scalars(a);
     const n4 = n - (n % 4);
-    simdAdamFor(memory)(off(p), off(m), off(v), off(g), off(outs[0]), off(outs[1]), off(outs[2]), n4 * 4, s.b1, s.b2, s.ob1, s.ob2, s.c1, s.c2, s.eps, s.negLr);
+    const update = s.wd > 0 ? simdAdamDecayFor(memory) : simdAdamFor(memory);
+    update(off(p), off(m), off(v), off(g), off(outs[0]), off(outs[1]), off(outs[2]), n4 * 4, s.b1, s.b2, s.ob1, s.ob2, s.c1, s.c2, s.eps, s.negLr, s.wd);
     done = n4;
   }
   if (done < n) {

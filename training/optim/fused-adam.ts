@@ -2,6 +2,9 @@
  * Adam whose per-variable update is one fused kernel (adam-update.ts) on the wasm and cpu backends, and tfjs' own
  * update elsewhere. It is a tf.AdamOptimizer with the same slots (m, v, accBeta1/2, iterations), so checkpoints,
  * getWeights/setWeights and resume work unchanged.
+ *
+ * `weightDecay` is PyTorch Adam's coupled weight_decay: every gradient gets wd * param added before the update (the
+ * gradient of 0.5*wd*||param||^2, without computing the penalty).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, ADAM_UPDATE_BACKENDS, AdamUpdateAttrs, registerAdamUpdate } from './adam-update';
@@ -20,8 +23,12 @@ interface AdamState {
 }
 
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
-  constructor(learningRate: number, beta1: number, beta2: number, epsilon: number) {
+  readonly weightDecay: number;
+
+  constructor(learningRate: number, beta1: number, beta2: number, epsilon: number, weightDecay = 0) {
+    if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new Error(`Adam: weight decay must be a finite number >= 0, got ${weightDecay}`);
     super(learningRate, beta1, beta2, epsilon);
+    this.weightDecay = weightDecay;
     registerAdamUpdate();
   }
 
@@ -36,19 +43,19 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
-    if (!(ADAM_UPDATE_BACKENDS as readonly string[]).includes(tf.getBackend())) {
-      super.applyGradients(variableGradients);
-      return;
-    }
-    const st = this as unknown as AdamState;
     const list = Array.isArray(variableGradients)
       ? variableGradients.map((v) => ({ name: v.name, grad: v.tensor }))
       : Object.keys(variableGradients).map((name) => ({ name, grad: variableGradients[name] as tf.Tensor | null }));
+    if (!(ADAM_UPDATE_BACKENDS as readonly string[]).includes(tf.getBackend())) {
+      this.applyUnfused(list);
+      return;
+    }
+    const st = this as unknown as AdamState;
     tf.tidy(() => {
       // float32, as tfjs' sub(1, accBeta) would give.
       const c1 = Math.fround(1 - st.accBeta1.dataSync()[0]);
       const c2 = Math.fround(1 - st.accBeta2.dataSync()[0]);
-      const attrs: AdamUpdateAttrs = { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, c1, c2 };
+      const attrs: AdamUpdateAttrs = { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, c1, c2, weightDecay: this.weightDecay };
       list.forEach(({ name, grad }, i) => {
         const value = tf.engine().registeredVariables[name];
         if (!value) throw new Error(`FusedAdamOptimizer: no variable named '${name}'`);
@@ -67,10 +74,26 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     });
     this.incrementIterations();
   }
+
+  /** tfjs' own update (backends without the fused kernel), on g + wd * param. */
+  private applyUnfused(list: { name: string; grad: tf.Tensor | null }[]): void {
+    if (this.weightDecay === 0) {
+      super.applyGradients(list.map(({ name, grad }) => ({ name, tensor: grad! })).filter((e) => e.tensor != null));
+      return;
+    }
+    tf.tidy(() => {
+      const decayed = list.filter((e) => e.grad != null).map(({ name, grad }) => {
+        const value = tf.engine().registeredVariables[name];
+        if (!value) throw new Error(`FusedAdamOptimizer: no variable named '${name}'`);
+        return { name, tensor: tf.add(grad!, tf.mul(value, this.weightDecay)) };
+      });
+      super.applyGradients(decayed);
+    });
+  }
 }
 
 /** Adam (fused where the backend allows). eps defaults to PyTorch's 1e-8 (tfjs' own default is 1e-7). */
-export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8): FusedAdamOptimizer {
+export function adam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0): FusedAdamOptimizer {
   if (!(learningRate > 0)) throw new Error(`Adam: learning rate must be > 0, got ${learningRate}`);
-  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
+  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon, weightDecay);
 }

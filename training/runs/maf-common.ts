@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Params, trainable } from '../nets/layers';
 import { MafConfig, MafDefinition, mafDefinition, mafLogProbRows } from '../nets/maf';
-import { l2Penalty, mafTrainingLoss } from '../losses/flow-losses';
+import { mafNll } from '../losses/flow-losses';
 import { adam, FusedAdamOptimizer } from '../optim/fused-adam';
 import { LrScheduleKind } from '../optim/lr-schedule';
 
@@ -28,23 +28,21 @@ export function mafDefinitionFromRunConfig(config: unknown): MafDefinition {
   return mafDefinition(maf);
 }
 
-/** Adam with PyTorch's defaults (eps 1e-8; tfjs would use 1e-7). */
-export function mafOptimizer(lr: number): FusedAdamOptimizer {
+/** Adam with PyTorch's defaults (eps 1e-8; tfjs would use 1e-7) and PyTorch's coupled weight decay. */
+export function mafOptimizer(lr: number, weightDecay: number): FusedAdamOptimizer {
   if (!(lr > 0)) throw new Error(`learning rate must be > 0, got ${lr}`);
-  return adam(lr, 0.9, 0.999, 1e-8);
+  if (!(weightDecay >= 0)) throw new Error(`weight decay must be >= 0, got ${weightDecay}`);
+  return adam(lr, 0.9, 0.999, 1e-8, weightDecay);
 }
 
 /**
- * One Adam step on -mean log p(x) + 0.5 wd ||theta||^2; returns the batch NLL without the penalty (nats per
- * example), as a scalar tensor. Runs inside the harness's tidy.
+ * One Adam step on -mean log p(x) (the optimizer adds the weight decay to the gradients); returns the batch NLL
+ * (nats per example) as a scalar tensor. Runs inside the harness's tidy.
  */
-export function mafTrainStep(def: MafDefinition, params: Params, opt: tf.Optimizer, x: tf.Tensor2D, weightDecay: number): tf.Scalar {
-  const vars = trainable(params);
-  // The penalty before the update is the one the loss contained: subtracting it leaves the batch NLL exactly.
-  const penalty = l2Penalty(params, weightDecay);
-  const loss = opt.minimize(() => mafTrainingLoss(def, params, x, weightDecay).loss, true, vars);
+export function mafTrainStep(def: MafDefinition, params: Params, opt: tf.Optimizer, x: tf.Tensor2D): tf.Scalar {
+  const loss = opt.minimize(() => mafNll(def, params, x), true, trainable(params));
   if (!loss) throw new Error('optimizer returned no loss');
-  return tf.sub(loss, penalty) as tf.Scalar;
+  return loss;
 }
 
 /** Mean log p over rows ([N*D] row-major), float64 accumulation. */

@@ -165,7 +165,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   const params = initMafParams(def, new Random(flags.seed, STREAM_INIT));
   if (s.init === 'identity') mafIdentityInit(def, params);
   else if (s.init !== 'pytorch') throw new Error(`--set init=${s.init}: expected identity or pytorch`);
-  const opt = mafOptimizer(s.lr);
+  const opt = mafOptimizer(s.lr, s.weightDecay);
   try {
     const val = evalSet(valImages, new Random(s.dataSeed, STREAM_VAL_NOISE), s.lambda);
     return await trainAndEvaluate(flags, s, config, def, params, opt, trainImages, val, () => evalSet(testImages, new Random(s.dataSeed, STREAM_TEST_NOISE), s.lambda));
@@ -205,7 +205,7 @@ async function trainAndEvaluate(
       opt.setLearningRate(learningRateAt(schedule, step));
       // Fresh dequantization noise for every use of an image, drawn from the checkpointed stream.
       const { y } = logit(toUnitDequantized(gatherRows(trainImages, D, idx), rng), D, s.lambda);
-      return { nll: mafTrainStep(def, params, opt, tf.tensor2d(y, [idx.length, D]), s.weightDecay) };
+      return { nll: mafTrainStep(def, params, opt, tf.tensor2d(y, [idx.length, D])) };
     },
     onEpochEnd: ({ epoch, runDir, log }) => {
       const seconds = (Date.now() - epochStart) / 1000;

@@ -82,7 +82,7 @@ export async function trainMafMoons(flags: TrainFlags): Promise<MafMoonsResult> 
   };
   const def = mafDefinition(config.maf);
   const params = initMafParams(def, new Random(flags.seed, STREAM_INIT));
-  const opt = mafOptimizer(s.lr);
+  const opt = mafOptimizer(s.lr, s.weightDecay);
 
   try {
     return await trainAndEvaluate(flags, s, config, def, params, opt, moons);
@@ -118,7 +118,7 @@ async function trainAndEvaluate(
     steps: flags.steps,
     step: ({ batch: idx }) => {
       const x = tf.tensor2d(gatherRows(moons.train, 2, idx), [idx.length, 2]);
-      return { nll: mafTrainStep(def, params, opt, x, s.weightDecay) };
+      return { nll: mafTrainStep(def, params, opt, x) };
     },
     onEpochEnd: ({ epoch, runDir }) => {
       const seconds = (Date.now() - epochStart) / 1000; // training steps only: evaluation is timed out below

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { wasmAdamUsesSimd } from '../../../training/optim/adam-update';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { ADAM_UPDATE, wasmAdamUsesSimd } from '../../../training/optim/adam-update';
 import { adam, FusedAdamOptimizer } from '../../../training/optim/fused-adam';
 import { Random } from '../../../runtime/core/random';
 
@@ -26,15 +27,24 @@ interface Trained {
   slotNames: string[];
 }
 
-/** Trains fresh variables for `steps` steps of a fixed nonlinear loss on the current backend. */
-function train(fused: boolean, betas: [number, number], steps: number): Trained {
+/** Trains fresh variables for `steps` steps of a fixed nonlinear loss on the current backend. With weight decay
+ *  the fused optimizer gets it as its option, and tfjs' Adam gets PyTorch's gradient: grad(loss) + wd * theta. */
+function train(fused: boolean, betas: [number, number], steps: number, wd = 0): Trained {
   const rng = new Random(11);
-  const tag = `${tf.getBackend()}.${fused}`;
+  const tag = `${tf.getBackend()}.${fused}.${wd}`;
   const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(rng.fillNormal(new Float32Array(s.reduce((a, b) => a * b, 1))), s), true, `fa.${tag}.${i}`));
   const targets = SHAPES.map((s) => tf.tensor(rng.fillNormal(new Float32Array(s.reduce((a, b) => a * b, 1))), s));
-  const opt = fused ? adam(3e-2, betas[0], betas[1], 1e-8) : tf.train.adam(3e-2, betas[0], betas[1], 1e-8);
+  const opt = fused ? adam(3e-2, betas[0], betas[1], 1e-8, wd) : tf.train.adam(3e-2, betas[0], betas[1], 1e-8);
+  const loss = () => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, targets[i])), tf.add(1.5, tf.sin(v)))))) as tf.Scalar;
   for (let t = 0; t < steps; t++) {
-    opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, targets[i])), tf.add(1.5, tf.sin(v)))))) as tf.Scalar, false, vars);
+    if (fused || wd === 0) {
+      opt.minimize(loss, false, vars);
+      continue;
+    }
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(loss, vars);
+      opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.add(grads[v.name], tf.mul(v, wd)) })));
+    });
   }
   const slots = opt as unknown as { accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]; accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[] };
   const slotList = [...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment];
@@ -78,6 +88,42 @@ describe.each([
     // The update moved the parameters (a no-op optimizer would fail here): ~8 lr = 0.24 from the start.
     expect(maxAbsDiff(got.params, train(false, betas, 0).params)).toBeGreaterThan(0.1);
   });
+
+  test.each(BETAS)('betas %s, weight decay 0.3: 8 steps equal tf.train.adam on grad(loss) + wd theta bit for bit', (_b, betas) => {
+    const ref = train(false, betas, 8, 0.3);
+    const got = train(true, betas, 8, 0.3);
+    expect(maxAbsDiff(got.params, ref.params)).toBe(0);
+    expect(maxAbsDiff(got.moments, ref.moments)).toBe(0);
+    // The decay changed the result (an option that did nothing would fail here).
+    expect(maxAbsDiff(got.params, train(true, betas, 8).params)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('a backend without the fused kernel (tfjs\' own Adam, as on tensorflow)', () => {
+  const NAME = 'cpu-unfused';
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu', quiet: true });
+    if (!tf.findBackend(NAME)) {
+      tf.registerBackend(NAME, () => new MathBackendCPU());
+      for (const k of tf.getKernelsForBackend('cpu')) {
+        if (k.kernelName !== ADAM_UPDATE) tf.registerKernel({ ...k, backendName: NAME });
+      }
+    }
+    expect(await tf.setBackend(NAME)).toBe(true);
+    expect(tf.getBackend()).toBe(NAME);
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+    tf.removeBackend(NAME);
+  });
+
+  test('weight decay gives tfjs Adam on grad(loss) + wd theta bit for bit', () => {
+    expect(tf.getKernel(ADAM_UPDATE, NAME)).toBeUndefined();
+    const ref = train(false, [0.9, 0.999], 8, 0.3);
+    const got = train(true, [0.9, 0.999], 8, 0.3);
+    expect(maxAbsDiff(got.params, ref.params)).toBe(0);
+    expect(maxAbsDiff(got.params, train(true, [0.9, 0.999], 8).params)).toBeGreaterThan(1e-3);
+  });
 });
 
 test('it is a tf.AdamOptimizer (checkpoints save and restore its slots as tfjs Adam\'s)', () => {
@@ -89,4 +135,9 @@ test('it is a tf.AdamOptimizer (checkpoints save and restore its slots as tfjs A
 
 test('a learning rate that is not positive is refused, naming it', () => {
   expect(() => adam(0)).toThrow(/learning rate must be > 0, got 0/);
+});
+
+test('a negative or non-finite weight decay is refused, naming it', () => {
+  expect(() => adam(1e-3, 0.9, 0.999, 1e-8, -1)).toThrow(/weight decay must be a finite number >= 0, got -1/);
+  expect(() => adam(1e-3, 0.9, 0.999, 1e-8, NaN)).toThrow(/weight decay .* got NaN/);
 });
