@@ -13,6 +13,7 @@ import { leakyReluConfig } from './leaky-relu';
 import { meanConfig } from './mean';
 import { reverseConfig } from './reverse';
 import { sumConfig } from './sum';
+import { transposeConfig } from './transpose';
 
 export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   batchMatMulConfig,
@@ -24,6 +25,7 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   meanConfig,
   reverseConfig,
   sumConfig,
+  transposeConfig,
 ];
 
 const OURS = new WeakSet<tf.KernelFunc>(WASM_KERNELS.map((k) => k.kernelFunc));

@@ -40,6 +40,13 @@ export const get = (i: number) => [0x20, ...uleb(i)];
 export const set = (i: number) => [0x21, ...uleb(i)];
 export const tee = (i: number) => [0x22, ...uleb(i)];
 export const I32_ADD = [0x6a], I32_GE_U = [0x4f];
+/** i8x16.shuffle: the 16 result bytes, each an index into the 32 bytes of the two operands (a's 0-15, b's 16-31). */
+export const I8X16_SHUFFLE = (lanes: number[]) => {
+  if (lanes.length !== 16 || lanes.some((l) => !(l >= 0 && l < 32))) throw new Error(`i8x16.shuffle: 16 byte lanes in 0..31, got ${lanes}`);
+  return [0xfd, 0x0d, ...lanes];
+};
+/** i8x16.shuffle selecting four 32-bit lanes (a's 0-3, b's 4-7). */
+export const shuffle32 = (l: [number, number, number, number]) => I8X16_SHUFFLE(l.flatMap((k) => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]));
 export const i32Const = (n: number) => [0x41, ...sleb(n)];
 export const simd = (op: number) => [0xfd, ...uleb(op)];
 /** memarg: alignment hint 2^0 and a constant byte offset. */

@@ -1,12 +1,14 @@
 /**
  * Our layout kernels against upstream's cpu kernels: Reverse along every subset of axes for ranks 1 to 4, int32 and
  * bool, batch 1 and an empty tensor, with its gradient; Cast to the same dtype (shares the buffer) and to another
- * (upstream's conversion).
+ * (upstream's conversion); Transpose of the last two axes (SIMD 4x4 tiles plus edges) for sizes on and off
+ * multiples of 4, batched, int32, and other permutations (upstream's kernel behind ours).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
 import { castConfig } from '../../../training/wasm-kernels/cast';
 import { reverseConfig } from '../../../training/wasm-kernels/reverse';
+import { swapsLastTwo, transposeConfig } from '../../../training/wasm-kernels/transpose';
 import { compareBackends, evaluate, randomInputs } from './compare';
 
 beforeAll(async () => {
@@ -14,9 +16,52 @@ beforeAll(async () => {
 });
 afterAll(() => shutdownBackend());
 
-test('the wasm backend dispatches Reverse and Cast to our kernels', () => {
+test('the wasm backend dispatches Reverse, Cast and Transpose to our kernels', () => {
   expect(tf.getKernel(tf.Reverse, 'wasm')?.kernelFunc).toBe(reverseConfig.kernelFunc);
   expect(tf.getKernel(tf.Cast, 'wasm')?.kernelFunc).toBe(castConfig.kernelFunc);
+  expect(tf.getKernel(tf.Transpose, 'wasm')?.kernelFunc).toBe(transposeConfig.kernelFunc);
+});
+
+describe.each([
+  [[4, 4]],
+  [[5, 7]],
+  [[1, 9]],
+  [[9, 1]],
+  [[67, 130]],
+  [[128, 72]],
+  [[3, 6, 10]],
+  [[2, 3, 8, 5]],
+])('Transpose of the last two axes of %j', (shape) => {
+  const perm = shape.map((_, i) => i);
+  [perm[shape.length - 2], perm[shape.length - 1]] = [perm[shape.length - 1], perm[shape.length - 2]];
+  test('values and gradient match cpu exactly', async () => {
+    expect(swapsLastTwo(perm)).toBe(true);
+    const inputs = randomInputs(900 + shape.reduce((a, b) => a + b, 0), { x: shape, dy: perm.map((a) => shape[a]) });
+    const errs = await compareBackends(inputs, ({ x, dy }) => [tf.transpose(x, perm), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.transpose(v, perm), dy)))(x)]);
+    for (const e of errs) expect(e).toBe(0);
+  });
+  test('int32 values match cpu exactly', async () => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const run = async (backend: 'wasm' | 'cpu') => {
+      await tf.setBackend(backend);
+      const x = tf.tensor(Int32Array.from({ length: n }, (_, i) => i * 7919 - 40000), shape, 'int32');
+      const y = tf.transpose(x, perm);
+      const out = { dtype: y.dtype, shape: y.shape, values: Array.from(y.dataSync()) };
+      tf.dispose([x, y]);
+      return out;
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(wasm).toEqual(cpu);
+  });
+});
+
+test('Transpose with other permutations (upstream behind ours) matches cpu exactly', async () => {
+  expect(swapsLastTwo([1, 0, 2])).toBe(false);
+  expect(swapsLastTwo([0, 2, 1])).toBe(true);
+  const inputs = randomInputs(990, { x: [3, 4, 5, 6] });
+  const errs = await compareBackends(inputs, ({ x }) => [tf.transpose(x, [3, 1, 2, 0]), tf.transpose(x, [1, 2, 0, 3]), tf.transpose(x, [1, 0, 2, 3])]);
+  for (const e of errs) expect(e).toBe(0);
 });
 
 /** Every non-empty subset of 0..rank-1, and the negative form of the last axis. */
