@@ -174,7 +174,7 @@ export function applyStack(stack: Stack, params: Params, x: tf.Tensor, opts: App
 
 // Masks are constants of the definition: build each once and keep it for the life of the process.
 const maskCache = new WeakMap<object, tf.Tensor2D>();
-function maskTensor(layer: Extract<LayerSpec, { kind: 'maskedDense' }>): tf.Tensor2D {
+export function maskTensor(layer: Extract<LayerSpec, { kind: 'maskedDense' }>): tf.Tensor2D {
   let m = maskCache.get(layer);
   if (!m || m.isDisposed) {
     m = tf.keep(tf.tensor2d(maskOf(layer), [layer.inDegrees.length, layer.outDegrees.length]));

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { applyStack, Params, Stack } from './layers';
+import { applyStack, maskTensor, Params, Stack } from './layers';
 
 export interface MadeConfig {
   /** D, the number of dimensions (>= 2). */
@@ -117,14 +117,18 @@ export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D
   if (d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
   // One tidy per pass: D = 784 passes in one scope would hold every pass's intermediates (gigabytes) until the end.
   // (Under tf.grad the tape keeps its own copies of what the backward pass needs, so this stays differentiable.)
+  // The masked kernels are the same in every pass: mask them once, so each pass is products only (and a backend
+  // that caches a packed right-hand operand, as XNNPACK does, packs each kernel once instead of D times).
+  const { stack, params: masked } = premasked(made, params);
   let x = tf.zeros([n, d]) as tf.Tensor2D;
   let alpha: tf.Tensor2D | null = null;
   for (let t = 0; t < d; t++) {
     const next = tf.tidy(() => {
-      const p = madeParams(made, params, x);
-      const value = tf.add(p.mu, tf.mul(z, tf.exp(p.alpha)));
+      const out = applyStack(stack, masked, x, { training: false }) as tf.Tensor2D;
+      const [mu, a] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const value = tf.add(mu, tf.mul(z, tf.exp(a)));
       const pick = tf.tensor2d(made.degrees.map((g) => g === t), [1, d], 'bool');
-      return { x: tf.where(tf.broadcastTo(pick, [n, d]), value, x) as tf.Tensor2D, alpha: p.alpha };
+      return { x: tf.where(tf.broadcastTo(pick, [n, d]), value, x) as tf.Tensor2D, alpha: a };
     });
     x.dispose();
     alpha?.dispose();
@@ -134,5 +138,19 @@ export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D
   // alpha of the last pass saw every dimension of degree < D-1 set: it is the final alpha of every dimension.
   const logDet = tf.sum(alpha!, 1) as tf.Tensor1D;
   alpha!.dispose();
+  for (const l of made.stack) if (l.kind === 'maskedDense') masked.get(`${l.name}.kernel`)!.dispose();
   return { x, logDet };
+}
+
+/** The MADE's stack with each masked layer as a plain dense layer over its masked kernel (new tensors, which the
+ *  caller disposes; biases are the variables themselves). */
+function premasked(made: MadeDefinition, params: Params): { stack: Stack; params: Params } {
+  const out: Params = new Map(params);
+  const stack: Stack = made.stack.map((l) => {
+    if (l.kind !== 'maskedDense') return l;
+    const w = tf.mul(params.get(`${l.name}.kernel`)!, maskTensor(l));
+    out.set(`${l.name}.kernel`, w as tf.Variable);
+    return { kind: 'dense', name: l.name, inFeatures: l.inDegrees.length, units: l.outDegrees.length };
+  });
+  return { stack, params: out };
 }

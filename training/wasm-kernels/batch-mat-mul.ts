@@ -11,6 +11,10 @@
  *                                         transpose C^T back (mn)
  * For a dense layer at a small batch (x [N, in] . W [in, out]) the swapped form packs the batch instead of the
  * weight matrix; for its input gradient (dy . W^T) it never transposes the weight at all.
+ *
+ * XNNPACK keeps the packed operand of a plain product for as long as the tensor lives, so a right-hand operand that
+ * is reused costs nothing after its first pack: a variable (a GAN's discriminator weight serves the real and the fake
+ * batch) or a tensor we have already seen (a sampler's masked kernels, D passes) goes the direct way.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm, dispose, input, reshape, runUpstream, transpose } from './calls';
@@ -32,13 +36,24 @@ export function planCosts(m: number, k: number, n: number, tA: boolean, tB: bool
   return { direct, swapped };
 }
 
+/** Right-hand operands of plain products seen so far (dataIds are objects that die with their tensor). */
+const seenRight = new WeakSet<object>();
+
+/** Whether a plain product's right-hand operand will likely be used again, so that XNNPACK's cached pack is free. */
+function reusedRight(b: tf.TensorInfo): boolean {
+  const id = b.dataId as object;
+  if (seenRight.has(id)) return true;
+  seenRight.add(id);
+  return Object.values(tf.engine().registeredVariables).some((v) => v.dataId === id);
+}
+
 export function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
   const { backend } = args;
   const a = input(tf.BatchMatMul, args.inputs, 'a');
   const b = input(tf.BatchMatMul, args.inputs, 'b');
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   const single = a.shape.length === 2 && b.shape.length === 2;
-  if (single) {
+  if (single && !(!transposeA && !transposeB && reusedRight(b))) {
     const m = transposeA ? a.shape[1] : a.shape[0];
     const k = transposeA ? a.shape[0] : a.shape[1];
     const n = transposeB ? b.shape[0] : b.shape[1];

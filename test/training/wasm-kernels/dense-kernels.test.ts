@@ -43,6 +43,19 @@ test('the 2-D cases exercise both plans (direct and swapped)', () => {
   expect([...plans].sort()).toEqual(['direct', 'swapped']);
 });
 
+test('a right-hand operand used again (swapped plan first, then XNNPACK\'s cached pack) and a variable give cpu\'s product', async () => {
+  // 8x96 . 96x200: the swapped plan is the cheaper one for a fresh operand.
+  expect(planCosts(8, 96, 200, false, false).swapped).toBeLessThan(planCosts(8, 96, 200, false, false).direct);
+  const inputs = randomInputs(700, { a: [8, 96], a2: [8, 96], b: [96, 200] });
+  const errs = await compareBackends(inputs, ({ a, a2, b }) => {
+    const w = tf.variable(tf.mul(b, 2), false, `reuse.${tf.getBackend()}`);
+    const out = [tf.matMul(a, b), tf.matMul(a2, b), tf.matMul(a, b), tf.matMul(a, w), tf.matMul(a2, w)];
+    w.dispose();
+    return out;
+  });
+  for (const e of errs) expect(e).toBeLessThan(1e-4);
+});
+
 describe.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
   test.each([
     [false, false],
