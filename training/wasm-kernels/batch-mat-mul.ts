@@ -52,15 +52,16 @@ export function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: Back
   const a = input(tf.BatchMatMul, args.inputs, 'a');
   const b = input(tf.BatchMatMul, args.inputs, 'b');
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+  const plain = !transposeA && !transposeB;
   const single = a.shape.length === 2 && b.shape.length === 2;
-  if (single && !(!transposeA && !transposeB && reusedRight(b))) {
+  if (single && !(plain && reusedRight(b))) {
     const m = transposeA ? a.shape[1] : a.shape[0];
     const k = transposeA ? a.shape[0] : a.shape[1];
     const n = transposeB ? b.shape[0] : b.shape[1];
     const cost = planCosts(m, k, n, transposeA, transposeB);
     if (cost.swapped < cost.direct) return swapped(backend, a, b, transposeA, transposeB);
   }
-  if (!transposeA && !transposeB) return runUpstream(tf.BatchMatMul, backend, { a, b }, { transposeA, transposeB });
+  if (plain) return runUpstream(tf.BatchMatMul, backend, { a, b }, { transposeA, transposeB });
   return direct(backend, a, b, transposeA, transposeB);
 }
 
