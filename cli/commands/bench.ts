@@ -16,6 +16,7 @@ import { measureGemmRate, profileGemmFlops } from '../../training/bench/gemm-flo
 import { profileStep } from '../../training/bench/kernel-profile';
 import { timeWorkload, StepTimes } from '../../training/bench/timing';
 import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../../training/bench/workloads';
+import { trainingWorkload } from '../../eval/bench/training-workloads';
 import { coverageWorkloads, kernelsUsed, unregistered } from '../../training/wasm-kernels/coverage';
 import { writeBenchReport } from '../../eval/bench/report';
 import { runBench } from '../../eval/bench/run-bench';
@@ -44,6 +45,7 @@ const WORKLOADS: WorkloadSpec[] = [
   { key: 'gen', make: () => generatorInferenceWorkload({ batch: 256 }), onCpu: false, torch: 'course_generator_b256' },
   { key: 'made-logprob', make: () => madeWorkload({ batch: 256, train: false }), onCpu: false, torch: 'made784_logprob_b256' },
   { key: 'wgan-gp', make: () => wganGpWorkload({ batch: 64 }), onCpu: false },
+  { key: 'maf-fmnist', make: () => trainingWorkload('maf-fmnist'), onCpu: false },
 ];
 const DEFAULT_WORKLOADS = ['small', 'gan', 'made', 'gen', 'made-logprob'];
 

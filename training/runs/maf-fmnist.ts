@@ -68,9 +68,9 @@ export const MAF_FMNIST_DEFAULTS = {
   dataSeed: 0,
 };
 // Sized to train in about an hour on the 2-core machine this was developed on: with hidden 1024, a step of 100 images
-// took ~1.1 s on wasm with 2 threads (~9 min per epoch of 500 steps, validation ~20 s), so 6 epochs. A sample grid
-// is 5 x 784 sequential MADE passes (~1-2 min at 36 images).
-const DEFAULT_EPOCHS = 6;
+// takes ~0.7 s on wasm with 2 threads (~6 min per epoch of 500 steps, validation ~15 s), so 9 epochs. A sample grid
+// is 5 x 784 sequential MADE passes (~1 min at 36 images).
+const DEFAULT_EPOCHS = 9;
 const DEFAULT_BATCH = 100;
 const FIGURE_SEED = 4321;
 const STREAM_VAL_NOISE = 0x76616c;
