@@ -15,12 +15,12 @@
  *
  * Directions (the MAF convention):
  *   density   x -> z: z_i = (x_i - mu_i(x)) * exp(-alpha_i(x)), one pass, log|det dz/dx| = -sum_i alpha_i
- *   sampling  z -> x: x_i = mu_i(x_<i) + z_i * exp(alpha_i(x_<i)), D passes (one degree per pass),
+ *   sampling  z -> x: x_i = mu_i(x_<i) + z_i * exp(alpha_i(x_<i)), D sequential steps (one degree per step),
  *             log|det dx/dz| = +sum_i alpha_i
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { applyStack, maskTensor, Params, Stack } from './layers';
+import { applyStack, LayerSpec, maskTensor, Params, Stack } from './layers';
 
 export interface MadeConfig {
   /** D, the number of dimensions (>= 2). */
@@ -108,38 +108,68 @@ export function madeInverse(made: MadeDefinition, params: Params, x: tf.Tensor2D
 }
 
 /**
- * Sampling direction z -> x: pass t (t = 0..D-1) sets the dimension of degree t from the network's output on the
- * dimensions already set; the others stay 0, so values not yet valid never enter the network (0 * inf would be NaN
- * even through a masked weight). logDet = log|det dx/dz| = +sum_i alpha_i from the last pass, shape [N].
+ * Sampling direction z -> x: step t (t = 0..D-1) sets the dimension of degree t from the network's output on the
+ * dimensions already set. logDet = log|det dx/dz| = +sum_i alpha_i, shape [N].
+ *
+ * Incremental, not D full passes: setting dimension i changes the first layer's pre-activation by the rank-1 term
+ * x_i * W0m[i, :] (the first product is linear in x), and step t reads only the two output columns of its own
+ * dimension (mu_i, alpha_i). So a step costs O(N·H) for the first layer and the output instead of a whole pass,
+ * O(N·D·H); layers between them (nHidden >= 2) still run whole. The arithmetic is that of the full pass in another
+ * order of summation: a dimension that is not yet set contributes nothing, as the zero it would be in a full pass.
  */
 export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
   const [n, d] = z.shape;
-  if (d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
-  // One tidy per pass: D = 784 passes in one scope would hold every pass's intermediates (gigabytes) until the end.
-  // (Under tf.grad the tape keeps its own copies of what the backward pass needs, so this stays differentiable.)
-  // The masked kernels are the same in every pass: mask them once, so each pass is products only (and a backend
-  // that caches a packed right-hand operand, as XNNPACK does, packs each kernel once instead of D times).
+  if (z.rank !== 2 || d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
   const { stack, params: masked } = premasked(made, params);
-  let x = tf.zeros([n, d]) as tf.Tensor2D;
-  let alpha: tf.Tensor2D | null = null;
+  const first = stack[0] as Extract<LayerSpec, { kind: 'dense' }>;
+  const last = stack[stack.length - 1] as Extract<LayerSpec, { kind: 'dense' }>;
+  // Between the first product and the output product: [relu, dense, relu, ...]; with nHidden = 0 the first layer is
+  // the output layer and there is nothing between.
+  const middle = stack.length > 1 ? stack.slice(1, -1) : null;
+  const w0 = masked.get(`${first.name}.kernel`)! as tf.Tensor2D;
+  const order = new Array<number>(d);
+  made.degrees.forEach((g, i) => (order[g] = i));
+  const state = tf.tidy(() => ({
+    // With no dimension set the first layer's pre-activation is its bias.
+    pre: tf.tile(tf.reshape(params.get(`${first.name}.bias`)!, [1, -1]), [n, 1]) as tf.Tensor2D,
+    // Output kernel and bias as [2, D, H] / [2, D]: the (mu_i, alpha_i) pair of dimension i is one slice.
+    outPairs: tf.reshape(tf.transpose(masked.get(`${last.name}.kernel`)!), [2, d, -1]) as tf.Tensor3D,
+    biasPairs: tf.reshape(params.get(`${last.name}.bias`)!, [2, d]) as tf.Tensor2D,
+    logDet: tf.zeros([n, 1]) as tf.Tensor2D,
+  }));
+  const hidden = state.outPairs.shape[2];
+  const cols = new Array<tf.Tensor2D>(d);
+  let { pre, logDet } = state;
   for (let t = 0; t < d; t++) {
+    const i = order[t];
     const next = tf.tidy(() => {
-      const out = applyStack(stack, masked, x, { training: false }) as tf.Tensor2D;
-      const [mu, a] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      const value = tf.add(mu, tf.mul(z, tf.exp(a)));
-      const pick = tf.tensor2d(made.degrees.map((g) => g === t), [1, d], 'bool');
-      return { x: tf.where(tf.broadcastTo(pick, [n, d]), value, x) as tf.Tensor2D, alpha: a };
+      let pair: tf.Tensor2D;
+      if (middle === null) {
+        pair = tf.concat([tf.slice(pre, [0, i], [n, 1]), tf.slice(pre, [0, d + i], [n, 1])], 1);
+      } else {
+        const h = applyStack(middle, masked, pre, { training: false }) as tf.Tensor2D;
+        const w = tf.reshape(tf.slice(state.outPairs, [0, i, 0], [2, 1, hidden]), [2, hidden]);
+        pair = tf.add(tf.matMul(h, w, false, true), tf.reshape(tf.slice(state.biasPairs, [0, i], [2, 1]), [1, 2]));
+      }
+      const [mu, alpha] = tf.split(pair, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const xi = tf.add(mu, tf.mul(tf.slice(z, [0, i], [n, 1]), tf.exp(alpha))) as tf.Tensor2D;
+      return {
+        xi,
+        pre: tf.add(pre, tf.mul(xi, tf.slice(w0, [i, 0], [1, w0.shape[1]]))) as tf.Tensor2D,
+        logDet: tf.add(logDet, alpha) as tf.Tensor2D,
+      };
     });
-    x.dispose();
-    alpha?.dispose();
-    x = next.x;
-    alpha = next.alpha;
+    pre.dispose();
+    logDet.dispose();
+    cols[i] = next.xi;
+    pre = next.pre;
+    logDet = next.logDet;
   }
-  // alpha of the last pass saw every dimension of degree < D-1 set: it is the final alpha of every dimension.
-  const logDet = tf.sum(alpha!, 1) as tf.Tensor1D;
-  alpha!.dispose();
+  const x = tf.concat(cols, 1) as tf.Tensor2D;
+  const logDetN = tf.reshape(logDet, [n]) as tf.Tensor1D;
+  tf.dispose([...cols, pre, logDet, state.outPairs, state.biasPairs]);
   for (const l of made.stack) if (l.kind === 'maskedDense') masked.get(`${l.name}.kernel`)!.dispose();
-  return { x, logDet };
+  return { x, logDet: logDetN };
 }
 
 /** The MADE's stack with each masked layer as a plain dense layer over its masked kernel (new tensors, which the

@@ -12,6 +12,7 @@ import { identityConfig } from './identity';
 import { leakyReluConfig } from './leaky-relu';
 import { meanConfig } from './mean';
 import { reverseConfig } from './reverse';
+import { sliceConfig } from './slice';
 import { sumConfig } from './sum';
 import { transposeConfig } from './transpose';
 
@@ -24,6 +25,7 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   leakyReluConfig,
   meanConfig,
   reverseConfig,
+  sliceConfig,
   sumConfig,
   transposeConfig,
 ];

@@ -2,12 +2,15 @@
  * Our layout kernels against upstream's cpu kernels: Reverse along every subset of axes for ranks 1 to 4, int32 and
  * bool, batch 1 and an empty tensor, with its gradient; Cast to the same dtype (shares the buffer) and to another
  * (upstream's conversion); Transpose of the last two axes (SIMD 4x4 tiles plus edges) for sizes on and off
- * multiples of 4, batched, int32, and other permutations (upstream's kernel behind ours).
+ * multiples of 4, batched, int32, and other permutations (upstream's kernel behind ours); Slice (bulk row copies)
+ * of ranks 1 to 4 cutting every axis or only some, at the edges, of size 1 and empty, int32 and bool, with the
+ * gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
 import { castConfig } from '../../../training/wasm-kernels/cast';
 import { reverseConfig } from '../../../training/wasm-kernels/reverse';
+import { sliceConfig } from '../../../training/wasm-kernels/slice';
 import { swapsLastTwo, transposeConfig } from '../../../training/wasm-kernels/transpose';
 import { compareBackends, evaluate, randomInputs } from './compare';
 
@@ -16,8 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => shutdownBackend());
 
-test('the wasm backend dispatches Reverse, Cast and Transpose to our kernels', () => {
+test('the wasm backend dispatches Reverse, Cast, Transpose and Slice to our kernels', () => {
   expect(tf.getKernel(tf.Reverse, 'wasm')?.kernelFunc).toBe(reverseConfig.kernelFunc);
+  expect(tf.getKernel(tf.Slice, 'wasm')?.kernelFunc).toBe(sliceConfig.kernelFunc);
   expect(tf.getKernel(tf.Cast, 'wasm')?.kernelFunc).toBe(castConfig.kernelFunc);
   expect(tf.getKernel(tf.Transpose, 'wasm')?.kernelFunc).toBe(transposeConfig.kernelFunc);
 });
@@ -84,6 +88,55 @@ describe.each([
     const errs = await compareBackends(inputs, ({ x, dy }) => [tf.reverse(x, axes), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.reverse(v, axes), dy)))(x)]);
     for (const e of errs) expect(e).toBe(0);
   });
+});
+
+describe.each([
+  // shape, begin, size (-1: to the end)
+  [[7], [2], [4]],
+  [[7], [0], [7]],
+  [[784, 1024], [5, 0], [1, 1024]],
+  [[36, 784], [0, 17], [36, 1]],
+  [[1024, 1568], [0, 264], [1024, 264]],
+  [[9, 13], [8, 12], [1, 1]],
+  [[9, 13], [3, 0], [-1, -1]],
+  [[2, 784, 64], [0, 100, 0], [2, 1, 64]],
+  [[4, 5, 6], [1, 2, 3], [2, 3, 3]],
+  [[4, 5, 6], [1, 0, 0], [2, 5, 6]],
+  [[3, 4, 5, 6], [1, 1, 2, 0], [2, 2, 2, 6]],
+  [[3, 4, 5, 6], [0, 1, 1, 1], [3, 3, 4, 5]],
+  [[1, 3, 4], [0, 0, 0], [1, 3, 4]],
+])('Slice of %j at %j, size %j', (shape, begin, size) => {
+  test('values and gradient match cpu exactly', async () => {
+    const out = size.map((s, a) => (s === -1 ? shape[a] - begin[a] : s));
+    const inputs = randomInputs(700 + shape.reduce((a, b) => a + b, 0) + begin.reduce((a, b) => a + b, 0), { x: shape, dy: out });
+    const errs = await compareBackends(inputs, ({ x, dy }) => [tf.slice(x, begin, size), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.slice(v, begin, size), dy)))(x)]);
+    for (const e of errs) expect(e).toBe(0);
+  });
+});
+
+test('Slice of int32 and bool tensors, and empty slices, matches cpu', async () => {
+  const run = async (backend: 'wasm' | 'cpu') => {
+    await tf.setBackend(backend);
+    const i = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3], 'int32');
+    const b = tf.tensor3d([1, 0, 0, 1, 1, 0, 1, 1], [2, 2, 2], 'bool');
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const out = [tf.slice(i, [1, 1], [2, 2]), tf.slice(b, [0, 1, 0], [2, 1, 2]), tf.slice(x, [1, 0], [0, 2]), tf.slice(x, [0, 2], [2, 0])];
+    const res = out.map((t) => ({ dtype: t.dtype, shape: t.shape, values: Array.from(t.dataSync()) }));
+    tf.dispose([i, b, x, ...out]);
+    return res;
+  };
+  const wasm = await run('wasm');
+  const cpu = await run('cpu');
+  await tf.setBackend('wasm');
+  expect(wasm).toEqual(cpu);
+  expect(wasm[0].values).toEqual([5, 6, 8, 9]);
+});
+
+test('Slice out of range is refused with the shapes in the message', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.zeros([3, 4]);
+  expect(() => tf.slice(x, [2, 0], [2, 4])).toThrow(/slice/i);
+  x.dispose();
 });
 
 test('Reverse of int32 and bool tensors, and of an empty tensor, matches cpu', async () => {
