@@ -262,7 +262,7 @@ async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Recor
   if (spec.dims === 784 && spec.transform.kind === 'logit') {
     const lp = await timed(o, `${name}: log-likelihood of ${nTest} test images`, () => flow.logProbData(Float32Array.from(testImages), o.seed));
     const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
-    const s = await timed(o, `${name}: 64 samples for the grid (784 sequential passes per flow)`, () => flow.sample({ n: 64, seed: o.seed }));
+    const s = await timed(o, `${name}: 64 samples for the grid (784 sequential steps per flow)`, () => flow.sample({ n: 64, seed: o.seed }));
     writeImageGrid(path.join(o.outDir, grid), s.data, [64, 28, 28, 1], { range: [0, 1], cols: 8, pad: 2, scale: 2 });
     return {
       name,

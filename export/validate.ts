@@ -20,7 +20,7 @@ export const TOLERANCE = {
   logProb: 1e-3,
   /** Latent z of the density graph and samples x of the Loop graph (coordinates of order 1). */
   coordinates: 1e-3,
-  /** Plus this much relative, for sampled coordinates only: a sample is D sequential passes per flow, and a trained
+  /** Plus this much relative, for sampled coordinates only: a sample is D sequential steps per flow, and a trained
    *  flow's sampler sometimes lands far outside the data (a coordinate of 444 where the data stay within +-14, in
    *  the 784-D flow), where 1e-3 absolute would be 2e-6 relative, ~17 float32 ulps after thousands of dependent
    *  operations. 1e-5 is ~84 ulps; for coordinates below 100 the absolute bound dominates. */
@@ -123,7 +123,7 @@ export async function ganParity(
 }
 
 /**
- * How many samples the sampling parity draws: each costs D sequential MADE passes per flow in tfjs, so fewer when D
+ * How many samples the sampling parity draws: each costs D sequential steps per flow in tfjs, so fewer when D
  * is large (n for D <= 16, 20 for D = 784; never fewer than 10).
  */
 export function sampleParityCount(d: number, n = DEFAULT_PARITY_N): number {

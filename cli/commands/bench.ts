@@ -265,7 +265,7 @@ interface SpeedOpts {
   parts: string[];
   batches: number[];
   samplerBatches: number[];
-  tfjsSamplerBatches: number[];
+  tfjsSamplerBatches?: number[];
   threads: number;
   reps: number;
   warmup: number;
@@ -295,8 +295,8 @@ function registerBenchSpeed(bench: Command): void {
     .description('images/s of every generator and MAF log_prob/sampling on onnxruntime-node (1, 2 threads) vs tfjs wasm vs PyTorch; training steps/s per model and backend -> reports/bench.json, bench.md')
     .option('--parts <list>', 'sampling,training', listOf('--parts', ['sampling', 'training']), ['sampling', 'training'])
     .option('--batches <list>', 'batch sizes of the generator and log_prob rows', batchList('--batches'), [1, 64, 256, 1024])
-    .option('--sampler-batches <list>', 'batch sizes of the MAF sampler rows (784 sequential passes per call)', batchList('--sampler-batches'), [1, 64, 256])
-    .option('--tfjs-sampler-batches <list>', 'sampler batches also run on tfjs (default none: see eval/bench/sampling.ts)', (v: string) => (v === 'none' ? [] : batchList('--tfjs-sampler-batches')(v)), [] as number[])
+    .option('--sampler-batches <list>', 'batch sizes of the MAF sampler rows (784 sequential steps per call)', batchList('--sampler-batches'), [1, 64, 256])
+    .option('--tfjs-sampler-batches <list>', 'sampler batches also run on tfjs (default: those of --sampler-batches; none to skip)', (v: string) => (v === 'none' ? [] : batchList('--tfjs-sampler-batches')(v)))
     .option('--threads <n>', 'wasm threads of the tfjs rows', positiveInt('--threads'), defaultThreads())
     .option('--reps <n>', 'timed calls per inference row (median, min, max)', positiveInt('--reps'), 10)
     .option('--warmup <n>', 'warm-up calls per inference row', positiveInt('--warmup'), 2)
@@ -316,7 +316,7 @@ function registerBenchSpeed(bench: Command): void {
         parts: opts.parts as ('sampling' | 'training')[],
         batches: opts.batches,
         samplerBatches: opts.samplerBatches,
-        tfjsSamplerBatches: opts.tfjsSamplerBatches,
+        tfjsSamplerBatches: opts.tfjsSamplerBatches ?? opts.samplerBatches,
         ortThreads: [1, 2],
         wasmThreads: opts.threads,
         inferenceTiming: { warmup: opts.warmup, reps: opts.reps, minReps: 3, budgetMs: opts.budget * 1000 },

@@ -9,8 +9,9 @@
  *  - made-logprob: one MADE 784-1024-1024-1568 as a Gaussian autoregressive density (the network of
  *                 torch_reference.py's made784_logprob_b256): x [B, 784] -> log_prob
  *  - maf-fmnist-logprob: the maf-fmnist run's default MAF (5 flows of MADE 784-1024-1568): x -> log_prob
- *  - made-sample: the sampler of the same one-MADE flow: D = 784 sequential MADE passes in an ONNX Loop
- *  - made-pass:   one pass of that MADE (the sampler's ideal is D times this)
+ *  - made-sample: the sampler of the same one-MADE flow: D = 784 sequential steps in an ONNX Loop (incremental:
+ *                 export/graphs/maf-sample-loop.ts)
+ *  - made-pass:   one pass of that MADE (the ideal of a sampler that reruns the MADE at each step is D times this)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
@@ -118,7 +119,7 @@ export function mafSamplerWorkloads(config: MafConfig, seed = 3): { sample: Infe
   const arch = `MADE ${d}-${Array(config.nHidden).fill(config.hiddenSize).join('-')}-${2 * d}`;
   const sample: InferenceWorkload = {
     key: 'made-sample',
-    title: `MAF sampler (${config.nFlows} flow of ${arch}): z [B, ${d}] -> x, ${d} sequential MADE passes (ONNX Loop)`,
+    title: `MAF sampler (${config.nFlows} flow of ${arch}): z [B, ${d}] -> x, ${d} sequential steps (ONNX Loop)`,
     unit: 'rows',
     onnx: sampleBytes,
     feeds: (b) => ({ z: new ort.Tensor('float32', normal(rng, b * d), [b, d]) }),

@@ -112,7 +112,7 @@ async function inferencePart(o: BenchOptions, report: BenchReport): Promise<void
   // Built one at a time (two generators would register the same tfjs variable names); after its rows a workload's
   // tfjs parameters are freed, its ONNX bytes and feeds stay usable for the profiles below.
   const bench = async (w: InferenceWorkload, batches: number[], tfjsBatches?: number[], timing = o.inferenceTiming) => {
-    const tfjsNote = 'not run (784 sequential passes, each re-masking the weights: XNNPACK ran out of memory on tfjs wasm; --tfjs-sampler-batches to try)';
+    const tfjsNote = 'not run (--tfjs-sampler-batches)';
     report.inference.push(...(await benchInference({ workload: w, batches, tfjsBatches, tfjsNote, timing }, o.ortThreads, tfjsLabel, o.log)));
   };
   const run = async (w: InferenceWorkload, batches: number[]) => {
@@ -130,7 +130,7 @@ async function inferencePart(o: BenchOptions, report: BenchReport): Promise<void
   const { sample, pass } = mafSamplerWorkloads(MADE_784);
   try {
     await bench(pass, o.samplerBatches);
-    // One warm-up call: a sampler call is D sequential passes, long enough to warm everything up.
+    // One warm-up call: a sampler call is D sequential steps, long enough to warm everything up.
     await bench(sample, o.samplerBatches, o.tfjsSamplerBatches, { ...o.inferenceTiming, warmup: Math.min(1, o.inferenceTiming.warmup) });
   } finally {
     sample.dispose();

@@ -2,10 +2,6 @@
  * Inference throughput: every workload of inference-workloads.ts at every batch size on onnxruntime-node (CPU
  * provider, 1 and 2 intra-op threads) and on tfjs (the wasm backend, as initialised by the caller), in one run.
  * The CUDA provider row is timed when its library is installed, else marked not available.
- *
- * The 784-D MAF sampler runs on tfjs only when asked (--tfjs-sampler-batches): its 784 sequential passes each build
- * a masked weight matrix anew, and on the wasm backend XNNPACK failed with out-of-memory (status 6) inside the
- * first batch-1 call when this bench was written, which ends the process.
  */
 import * as ort from 'onnxruntime-node';
 import { cudaProviderInstalled } from '../../runtime/node-providers';

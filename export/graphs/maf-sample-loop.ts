@@ -1,38 +1,107 @@
 /**
  * MAF sampling graph (definition: training/nets/maf.ts, made.ts), z [N, D] -> x [N, D]: per flow in reverse,
- * h <- h[:, inverse permutation], then the MADE's sequential inverse as an ONNX Loop of D iterations (not unrolled:
- * the graph does not grow with D; the weights are outer-scope initializers read by the body). Iteration t runs one
- * MADE pass on the current x and sets the dimensions of degree t: x <- Where(degrees == t, mu + z * exp(alpha), x).
- * Dimensions not yet set stay 0, exactly as madeForward does in tfjs, so a value that is not yet valid (it could be
- * inf) never meets a masked-out weight (inf * 0 = NaN).
+ * h <- h[:, inverse permutation], then the MADE's sequential inverse as an ONNX Loop of D steps (not unrolled: the
+ * graph does not grow with D; the weights are outer-scope initializers read by the body).
+ *
+ * Incremental, as madeForward does it in tfjs: the loop carries the first layer's pre-activation `pre` [N, H0].
+ * Step t sets the dimension i of degree t from the two output columns of i alone,
+ *   x_i = mu_i + z_i * exp(alpha_i),  (mu_i, alpha_i) = h(pre) . W_out[:, (i, D+i)] + b_out[(i, D+i)],
+ * then adds x_i's rank-1 term to `pre` (pre += x_i * W0m[i, :]). A dimension not yet set contributes nothing, as
+ * the zero it would be in a full pass, so a value that is not yet valid never meets a masked-out weight. A step
+ * costs O(N·H) for the first and last layers instead of a whole MADE pass, O(N·D·H). The steps' x_i come out as a
+ * scan output [D, N] in degree order.
  */
 import { MadeDefinition } from '../../training/nets/made';
 import { MafDefinition, invertPermutation } from '../../training/nets/maf';
+import { maskOf } from '../../training/nets/layers';
 import { GraphBuilder, attr } from '../onnx/graph-builder';
 import { DataType } from '../onnx/proto';
-import { LowerContext, WeightMap } from '../lower/types';
+import { lowerStack } from '../lower/stack';
+import { ExportError, LowerContext, WeightMap, getWeight } from '../lower/types';
 import { BuiltGraph } from './built-graph';
-import { checkDefinition, madePass } from './maf-made-pass';
+import { checkDefinition } from './maf-made-pass';
+
+/** A masked layer's kernel with its mask multiplied in: [nIn, nOut] row-major. */
+function maskedKernel(ctx: LowerContext, layer: Extract<MadeDefinition['stack'][number], { kind: 'maskedDense' }>): Float32Array {
+  const nIn = layer.inDegrees.length;
+  const nOut = layer.outDegrees.length;
+  const kernel = getWeight(ctx, `${layer.name}.kernel`, [nIn, nOut]).data;
+  const mask = maskOf(layer);
+  const out = new Float32Array(kernel.length);
+  for (let k = 0; k < kernel.length; k++) out[k] = kernel[k] * mask[k];
+  return out;
+}
 
 /** The MADE's sequential inverse as a Loop over the D degrees: z [N, D] (outer scope) -> x [N, D]. */
 function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: number): string {
   const g = ctx.g;
   const d = made.inputSize;
+  const stack = made.stack;
+  const first = stack[0];
+  const last = stack[stack.length - 1];
+  if (first.kind !== 'maskedDense' || last.kind !== 'maskedDense' || last.outDegrees.length !== 2 * d || first.inDegrees.length !== d) {
+    throw new ExportError(`model "${ctx.model}": MADE of flow ${k} must start with a masked layer on D = ${d} inputs and end with one of 2D outputs`);
+  }
+  const h0 = first.outDegrees.length;
+  const hl = last.inDegrees.length;
+  const w0 = g.weight(`${ctx.prefix}${first.name}.kernel`, maskedKernel(ctx, first), [d, h0]);
+  const b0 = g.weight(`${ctx.prefix}${first.name}.bias`, getWeight(ctx, `${first.name}.bias`, [h0]).data, [h0]);
+  const order = new Array<number>(d);
+  made.degrees.forEach((deg, i) => (order[deg] = i));
+
   const body = g.subgraph(`flow${k}.inverse_step`);
   const iter = body.freshInput(`flow${k}.t`, DataType.INT64, []);
   const condIn = body.freshInput(`flow${k}.cond_in`, DataType.BOOL, []);
-  const xIn = body.freshInput(`flow${k}.x_in`, DataType.FLOAT, ['N', d]);
-  const bctx: LowerContext = { ...ctx, g: body };
-  const { mu, alpha } = madePass(bctx, made, xIn, k);
-  const next = body.op('Add', [mu, body.op('Mul', [z, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_next`);
-  const pick = body.op('Equal', [g.int64s(made.degrees), iter], {}, `flow${k}.is_degree_t`);
-  const xOut = body.op('Where', [pick, next, xIn], {}, `flow${k}.x_out`);
+  const preIn = body.freshInput(`flow${k}.pre_in`, DataType.FLOAT, ['N', h0]);
+  const i = body.op('Gather', [g.int64s(order), iter], { axis: attr.int(0) }, `flow${k}.dim`);
+  let mu: string;
+  let alpha: string;
+  if (stack.length === 1) {
+    // No hidden layer: `pre` is the output pre-activation [N, 2D] itself.
+    mu = body.op('Gather', [preIn, i], { axis: attr.int(1) }, `flow${k}.mu`);
+    alpha = body.op('Gather', [preIn, body.op('Add', [i, g.int64Scalar(d)], {}, `flow${k}.alpha_col`)], { axis: attr.int(1) }, `flow${k}.alpha`);
+  } else {
+    const bctx: LowerContext = { ...ctx, g: body };
+    const h = lowerStack(bctx, stack.slice(1, -1), { layout: 'vec', name: preIn, features: h0 });
+    if (h.layout !== 'vec' || h.features !== hl || h.perm) throw new ExportError(`model "${ctx.model}": MADE of flow ${k}: hidden layers must give [N, ${hl}]`);
+    // Output kernel [H, 2D] as pairs [D, 2, H] and bias [2D] as [D, 2]: one Gather each per step.
+    const wOut = maskedKernel(ctx, last);
+    const bOut = getWeight(ctx, `${last.name}.bias`, [2 * d]).data;
+    const pairs = new Float32Array(d * 2 * hl);
+    const biasPairs = new Float32Array(d * 2);
+    for (let c = 0; c < d; c++) {
+      for (let j = 0; j < hl; j++) {
+        pairs[(c * 2) * hl + j] = wOut[j * 2 * d + c];
+        pairs[(c * 2 + 1) * hl + j] = wOut[j * 2 * d + d + c];
+      }
+      biasPairs[c * 2] = bOut[c];
+      biasPairs[c * 2 + 1] = bOut[d + c];
+    }
+    const W = g.weight(`${ctx.prefix}${last.name}.kernel_pairs`, pairs, [d, 2, hl]);
+    const B = g.weight(`${ctx.prefix}${last.name}.bias_pairs`, biasPairs, [d, 2]);
+    const w = body.op('Gather', [W, i], { axis: attr.int(0) }, `flow${k}.out_pair`);
+    const b = body.op('Gather', [B, i], { axis: attr.int(0) }, `flow${k}.bias_pair`);
+    const out = body.op('Gemm', [h.name, w, b], { transB: attr.int(1) }, `flow${k}.mu_alpha`);
+    mu = body.op('Gather', [out, g.int64Scalar(0)], { axis: attr.int(1) }, `flow${k}.mu`);
+    alpha = body.op('Gather', [out, g.int64Scalar(1)], { axis: attr.int(1) }, `flow${k}.alpha`);
+  }
+  const zi = body.op('Gather', [z, i], { axis: attr.int(1) }, `flow${k}.z_i`);
+  const xi = body.op('Add', [mu, body.op('Mul', [zi, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_i`);
+  const row = body.op('Gather', [w0, i], { axis: attr.int(0) }, `flow${k}.w0_row`);
+  const term = body.op('Mul', [body.op('Unsqueeze', [xi, g.int64s([1])], {}, `flow${k}.x_i_col`), row], {}, `flow${k}.rank1`);
+  const preOut = body.op('Add', [preIn, term], {}, `flow${k}.pre_out`);
   // A body output may not be a body input itself: pass the condition through an Identity.
   body.outputValue(body.op('Identity', [condIn], {}, `flow${k}.cond_out`), DataType.BOOL, []);
-  body.outputValue(xOut, DataType.FLOAT, ['N', d]);
+  body.outputValue(preOut, DataType.FLOAT, ['N', h0]);
+  body.outputValue(body.op('Identity', [xi], {}, `flow${k}.x_i_out`), DataType.FLOAT, ['N']);
+  // With no dimension set, `pre` is x0 . W0m + b0 for x0 = 0: the first layer's bias on every row.
   const x0 = g.op('ConstantOfShape', [g.op('Shape', [z], {}, `flow${k}.shape`)], {}, `flow${k}.x0`);
+  const pre0 = g.op('Gemm', [x0, w0, b0], {}, `flow${k}.pre0`);
   // Trip count D; no condition input (the empty name), so the loop always runs D times.
-  return g.op('Loop', [g.int64Scalar(d), '', x0], { body: attr.graph(body.toGraph()) }, `flow${k}.x`);
+  const [, byDegree] = g.opN('Loop', [g.int64Scalar(d), '', pre0], 2, { body: attr.graph(body.toGraph()) }, `flow${k}.loop`);
+  // [D, N] in degree order -> [N, D] by dimension: column i is row degrees[i].
+  const xt = g.op('Transpose', [byDegree], { perm: attr.ints([1, 0]) }, `flow${k}.x_by_degree`);
+  return g.op('Gather', [xt, g.int64s(made.degrees)], { axis: attr.int(1) }, `flow${k}.x`);
 }
 
 export function mafSampleGraph(def: MafDefinition, weights: WeightMap, model: string): BuiltGraph {

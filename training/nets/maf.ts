@@ -11,7 +11,7 @@
  *   h <- h[:, permutation_k]                        (new column i is old column permutation_k[i])
  * Sampling direction (z -> x), flows in reverse order k = K-1..0:
  *   h <- h[:, inverse(permutation_k)]
- *   h <- MADE_k forward, D sequential passes (made.ts `madeForward`)
+ *   h <- MADE_k forward, D sequential steps (made.ts `madeForward`)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
