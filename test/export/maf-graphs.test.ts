@@ -23,6 +23,9 @@ const CONFIGS: [string, MafConfig][] = [
   ['maf-d3-random-order', { inputSize: 3, hiddenSize: 6, nHidden: 2, nFlows: 2, ordering: 'random', seed: 5 }],
   ['maf-d6-linear-made', { inputSize: 6, hiddenSize: 4, nHidden: 0, nFlows: 1 }],
   ['maf-d9', { inputSize: 9, hiddenSize: 24, nHidden: 2, nFlows: 4 }],
+  // Masked layers of 520x600 and 600x1040: big and sparse enough to be lowered as staircases of Gemms
+  // (export/lower/dense.ts).
+  ['maf-d520-staircase', { inputSize: 520, hiddenSize: 600, nHidden: 1, nFlows: 2 }],
 ];
 
 function ops(bytes: Uint8Array): string[] {
@@ -46,7 +49,7 @@ describe('MAF graphs match tfjs', () => {
     const params = initMafParams(def, rng);
     try {
       const d = cfg.inputSize;
-      const n = 64;
+      const n = d > 100 ? 16 : 64; // the tfjs reference runs on the cpu backend
       const weights = weightsFromParams(params);
       const zIn = randn(rng, n * d);
       const dBytes = builtToBytes(mafDensityGraph(def, weights, name));
@@ -75,6 +78,8 @@ describe('MAF graphs match tfjs', () => {
       expect(maxAbsDiff(got.z.data.subarray(0, n * d), zIn)).toBeLessThanOrEqual(1e-3);
 
       expect(ops(sBytes).filter((o) => o === 'Loop').length).toBe(cfg.nFlows);
+      // Only the big config's density graph is cut into staircases (a Concat per masked layer).
+      expect(ops(dBytes).filter((o) => o === 'Concat').length).toBe(name === 'maf-d520-staircase' ? 2 * cfg.nFlows : 0);
       for (const [role, bytes] of [['log_prob', dBytes], ['sample', sBytes]] as const) {
         const f = path.join(dir, `${name}.${role}.onnx`);
         fs.writeFileSync(f, bytes);
