@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Flow, GanSampler, ModelCard, readModelCard } from '../runtime/node';
+import { summarizeLogProb } from '../runtime/core/log-prob-summary';
 import { Random } from '../runtime/core/random';
 import { boundsOf, drawPoints, gridPoints, heatmap } from '../runtime/core/plot2d';
 import { CLASS_NAMES, findFashionMnist, readSplit, toSymmetric } from '../training/data/fashion-mnist';
@@ -88,6 +89,10 @@ export interface FlowRow {
   testLogLik?: number;
   units?: string;
   bitsPerDim?: number;
+  /** Median over the test rows; far from the mean when a few rows own it. */
+  medianBitsPerDim?: number;
+  /** The test row with the lowest log-likelihood (index in the test set, value in `units`). */
+  lowest?: { index: number; logLik: number };
   n?: number;
   grid?: string;
   seconds?: number;
@@ -256,21 +261,30 @@ function moonsSettings(details: Record<string, unknown> | undefined): { seed: nu
   return { seed: details.seed, n: details.n };
 }
 
+function meanOf(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
 async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Record<string, unknown> | undefined, testImages: Uint8Array, nTest: number): Promise<FlowRow> {
   const spec = flow.spec;
   const grid = `${name}-samples.png`;
   if (spec.dims === 784 && spec.transform.kind === 'logit') {
     const lp = await timed(o, `${name}: log-likelihood of ${nTest} test images`, () => flow.logProbData(Float32Array.from(testImages), o.seed));
-    const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
+    // The means stay over every row (a non-finite one makes them non-finite, as it should); the summary adds median and lowest.
+    const ll = summarizeLogProb(lp.logProb), bits = summarizeLogProb(lp.bitsPerDim!);
     const s = await timed(o, `${name}: 64 samples for the grid (784 sequential steps per flow)`, () => flow.sample({ n: 64, seed: o.seed }));
     writeImageGrid(path.join(o.outDir, grid), s.data, [64, 28, 28, 1], { range: [0, 1], cols: 8, pad: 2, scale: 2 });
     return {
       name,
       status: 'evaluated',
       kind: spec.kind,
-      testLogLik: mean(lp.logProb),
+      testLogLik: meanOf(lp.logProb),
       units: 'nats per image, density of dequantised pixels x in [0,1)^784 (logit Jacobian included)',
-      bitsPerDim: mean(lp.bitsPerDim!),
+      bitsPerDim: meanOf(lp.bitsPerDim!),
+      medianBitsPerDim: bits.median,
+      lowest: { index: ll.lowest.index, logLik: ll.lowest.value },
       n: nTest,
       grid,
     };
@@ -280,9 +294,9 @@ async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Recor
     if (!data) return { name, status: 'evaluated', kind: spec.kind, units: 'no test set known for this 2-D flow (its card names no moons data settings)' };
     const moons = makeMoons({ seed: data.seed, n: data.n });
     const lp = await timed(o, `${name}: log-likelihood of ${moons.test.length / 2} test points`, () => flow.logProb(moons.test));
-    const ll = lp.reduce((x, y) => x + y, 0) / lp.length;
+    const ll = summarizeLogProb(lp);
     await writeMoonsPicture(path.join(o.outDir, grid), flow, moons.test, (await flow.sample({ n: 1000, seed: o.seed })).x);
-    return { name, status: 'evaluated', kind: spec.kind, testLogLik: ll, units: 'nats per point, standardized coordinates (as trained)', n: moons.test.length / 2, grid };
+    return { name, status: 'evaluated', kind: spec.kind, testLogLik: meanOf(lp), lowest: { index: ll.lowest.index, logLik: ll.lowest.value }, units: 'nats per point, standardized coordinates (as trained)', n: moons.test.length / 2, grid };
   }
   return { name, status: 'evaluated', kind: spec.kind, units: `no evaluation defined for a ${spec.dims}-D flow in ${spec.space}` };
 }

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
+import { formatColumn, lowestExampleShare, lowestIsOutlier, summarizeLogProb } from '../../runtime/core/log-prob-summary';
 import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, FlowSpec } from '../../runtime/node';
@@ -70,17 +71,6 @@ export function readRows(file: string, spec: FlowSpec, limit?: number): Rows {
   return take(Float32Array.from(idx.data), idx.dims[0], `${idx.dims[0]} IDX images ${idx.dims.slice(1).join('x')}`);
 }
 
-/** Mean and std over the finite values, and how many were not finite. */
-function stats(v: Float64Array): { mean: number; std: number; finite: number } {
-  const f = v.filter(Number.isFinite);
-  let s = 0;
-  for (const x of f) s += x;
-  const mean = s / f.length;
-  let q = 0;
-  for (const x of f) q += (x - mean) ** 2;
-  return { mean, std: Math.sqrt(q / Math.max(1, f.length - 1)), finite: f.length };
-}
-
 export function registerLogprob(program: Command): void {
   program
     .command('logprob')
@@ -109,19 +99,26 @@ export function registerLogprob(program: Command): void {
         console.log(`${'#'.padStart(6)}  ${'log p (nats)'.padStart(14)}${bits ? '  bits/dim'.padStart(11) : ''}`);
         const show = opts.all || data.n <= 20 ? data.n : 10;
         for (let i = 0; i < show; i++) {
-          console.log(`${String(i).padStart(6)}  ${r.logProb[i].toFixed(3).padStart(14)}${bits ? bits[i].toFixed(4).padStart(11) : ''}`);
+          console.log(`${String(i).padStart(6)}  ${formatColumn(r.logProb[i], 14, 3)}${bits ? formatColumn(bits[i], 11, 4) : ''}`);
         }
         if (show < data.n) console.log(`   ... (${data.n - show} more; --all prints them)`);
-        const lp = stats(r.logProb);
+        const lp = summarizeLogProb(r.logProb);
         if (lp.finite < data.n) {
           console.log(`note: ${data.n - lp.finite} example(s) have no finite log-density: the flow overflows that far from the data it was trained on; the means below leave them out`);
         }
         let line = `mean log-likelihood ${lp.mean.toFixed(3)} nats (std ${lp.std.toFixed(3)}) over ${lp.finite} example${lp.finite === 1 ? '' : 's'}`;
         if (bits) {
-          const b = stats(bits);
+          const b = summarizeLogProb(bits);
           line += `; ${b.mean.toFixed(4)} bits/dim (std ${b.std.toFixed(4)})`;
         }
         console.log(line);
+        if (lp.finite > 1) {
+          line = `median ${lp.median.toFixed(3)} nats${bits ? ` (${summarizeLogProb(bits).median.toFixed(4)} bits/dim)` : ''}; lowest #${lp.lowest.index} at ${lp.lowest.value.toPrecision(6)} nats`;
+          if (lowestIsOutlier(lp)) {
+            line += ` (${((lp.median - lp.lowest.value) / lp.mad).toPrecision(3)} median absolute deviations below the median), which alone lowers the mean by ${lowestExampleShare(lp).toPrecision(4)} nats: far outside what the flow was trained on`;
+          }
+          console.log(line);
+        }
       } finally {
         await flow.release();
       }

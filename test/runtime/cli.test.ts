@@ -91,6 +91,15 @@ describe('dgm sample / dgm logprob', () => {
       expect(Math.abs(got[i][2] - bitsPerDim(lp, 784))).toBeLessThan(1e-4);
     }
     expect(lines[5]).toMatch(/^mean log-likelihood -?[\d.]+ nats \(std [\d.]+\) over 3 examples; [\d.]+ bits\/dim/);
+    // median and lowest of the same three values the table printed
+    const lps = got.map((g) => g[1]);
+    const lowest = lps.indexOf(Math.min(...lps));
+    const median = [...lps].sort((a, b) => a - b)[1];
+    const m = lines[6].match(/^median (-?[\d.]+) nats \(([\d.]+) bits\/dim\); lowest #(\d) at (-?[\d.]+) nats$/); // 3 examples: too few for the outlier sentence
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeCloseTo(median, 2);
+    expect(Number(m![3])).toBe(lowest);
+    expect(Number(m![4])).toBeCloseTo(lps[lowest], 2);
 
     const png = await logprobCli([path.join(root, 'maf-fmnist'), path.join(root, 'first.png'), '--seed', '5']);
     expect(png[0]).toMatch(/a 28x28 PNG \(gray\)/);
@@ -100,7 +109,13 @@ describe('dgm sample / dgm logprob', () => {
   test('logprob on JSON points and bad files', async () => {
     const lines = await logprobCli(['maf-moons', path.join(root, 'points.json'), '--models', root]);
     expect(lines[0]).toMatch(/^maf-moons on points.json: 2 JSON rows; log-density of data coordinates \(un-standardised\)/);
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
+    const two = [2, 3].map((k) => Number(lines[k].trim().split(/\s+/)[1]));
+    const med = lines[5].match(/^median (-?[\d.]+) nats; lowest #(\d) at (-?[\d.]+) nats$/);
+    expect(med).not.toBeNull();
+    expect(Number(med![1])).toBeCloseTo((two[0] + two[1]) / 2, 3);
+    expect(Number(med![2])).toBe(two[0] < two[1] ? 0 : 1);
+    expect(Number(med![3])).toBeCloseTo(Math.min(...two), 3);
     await expect(logprobCli(['maf-fmnist', path.join(root, 'points.json'), '--models', root])).rejects.toThrow(/row 0 must be a list of 784 finite numbers/);
     await expect(logprobCli(['maf-moons', path.join(root, 'three.idx'), '--models', root])).rejects.toThrow(/IDX of shape \[3, 28, 28\], but the model takes rows of 2 values/);
     await expect(logprobCli(['maf-moons', path.join(root, 'first.png'), '--models', root])).rejects.toThrow(/a 28x28 PNG, but the model takes rows of 2 values, not images/);

@@ -22,6 +22,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
+import { summarizeLogProb } from '../../runtime/core/log-prob-summary';
 import { gatherRows } from '../data/batches';
 import { loadFashionMnist } from '../data/fashion-mnist';
 import { bitsPerDim, DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../data/logit';
@@ -90,6 +91,10 @@ export interface LikelihoodReport {
   /** Mean log p_y(y) in logit space. */
   llLogit: number;
   bpd: number;
+  /** Median of the per-image bits/dim: far from `bpd` when a few images own the mean. */
+  medianBpd: number;
+  /** The image with the lowest log p_x (nats, [0,1)^784) and its index in the set. */
+  lowest: { index: number; ll: number };
 }
 
 export interface MafFmnistResult extends TrainingResult {
@@ -107,12 +112,18 @@ export function evalSet(images: Uint8Array, rng: Random, lambda: number): EvalSe
 export function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): LikelihoodReport {
   const lpY = mafLogProbRows(def, params, set.y, 500);
   let sY = 0, sX = 0;
+  const lpX = new Float64Array(set.n);
   for (let i = 0; i < set.n; i++) {
     sY += lpY[i];
-    sX += lpY[i] + set.logDet[i];
+    lpX[i] = lpY[i] + set.logDet[i];
+    sX += lpX[i];
   }
   const ll = sX / set.n;
-  return { ll, ll256: ll - D * Math.log(256), llLogit: sY / set.n, bpd: bitsPerDim(ll, D) };
+  const summary = summarizeLogProb(lpX);
+  return {
+    ll, ll256: ll - D * Math.log(256), llLogit: sY / set.n, bpd: bitsPerDim(ll, D),
+    medianBpd: bitsPerDim(summary.median, D), lowest: { index: summary.lowest.index, ll: summary.lowest.value },
+  };
 }
 
 function writeSamples(file: string, def: MafDefinition, params: Params, n: number, lambda: number): void {
@@ -235,7 +246,7 @@ async function trainAndEvaluate(
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
     test = likelihoodOf(def, params, testSet());
     const stepsPerEpoch = Math.ceil(nTrain / batch);
-    appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / stepsPerEpoch, { test_ll: test.ll, test_ll_256: test.ll256, test_ll_logit: test.llLogit, test_bpd: test.bpd }));
+    appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / stepsPerEpoch, { test_ll: test.ll, test_ll_256: test.ll256, test_ll_logit: test.llLogit, test_bpd: test.bpd, test_median_bpd: test.medianBpd, test_lowest_index: test.lowest.index, test_lowest_ll: test.lowest.ll }));
     if (s.samples > 0) writeSamples(path.join(flags.runDir, 'samples-best.png'), def, params, s.samples, s.lambda);
   }
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
@@ -253,6 +264,7 @@ async function trainAndEvaluate(
   writeFileAtomic(path.join(flags.runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   const line = test === null ? '' :
     `\nmaf-fmnist: test ${test.bpd.toFixed(4)} bits/dim; log-likelihood ${test.ll.toFixed(2)} nats/image on [0,1)^784 (${test.ll256.toFixed(2)} on [0,256)^784) (best.ckpt, step ${result.best!.step})` +
+    `; median ${test.medianBpd.toFixed(4)} bits/dim, lowest test image #${test.lowest.index} at ${test.lowest.ll.toPrecision(6)} nats` +
     (secondsPerEpoch === null ? '' : `; ${secondsPerEpoch.toFixed(1)} s/epoch of training on ${flags.backend}`);
   return { ...result, message: result.message + line, test, secondsPerEpoch };
 }

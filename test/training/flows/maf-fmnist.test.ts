@@ -39,7 +39,9 @@ test('data-space log-likelihood and bits/dim of an identity flow equal the close
 
   const x = toUnitDequantized(images, new Random(5, 1)); // the same noise draws as evalSet's
   let sumX = 0, sumY = 0;
+  const perImage: number[] = [];
   for (let e = 0; e < n; e++) {
+    const before = sumX;
     for (let i = e * D; i < (e + 1) * D; i++) {
       const p = lambda + (1 - 2 * lambda) * x[i];
       const y = Math.log(p) - Math.log(1 - p);
@@ -47,6 +49,7 @@ test('data-space log-likelihood and bits/dim of an identity flow equal the close
       sumY += logN;
       sumX += logN + Math.log(1 - 2 * lambda) - Math.log(p) - Math.log(1 - p); // dy/dx = (1-2 lambda) / (p (1-p))
     }
+    perImage.push(sumX - before);
   }
   const ll = sumX / n;
   // float32 y summed over 784 dims: allow 1e-5 relative.
@@ -56,6 +59,12 @@ test('data-space log-likelihood and bits/dim of an identity flow equal the close
   // bits/dim of the 8-bit data: -log p on [0,256)^D over D ln 2, i.e. -ll/(D ln 2) + 8.
   expect(got.bpd).toBeCloseTo(-ll / (D * Math.LN2) + 8, 4);
   expect(got.bpd).toBeCloseTo(-got.ll256 / (D * Math.LN2), 6);
+  // median (6 images: the mean of the middle two) and the lowest image, from the same closed form
+  const sorted = [...perImage].sort((a, b) => a - b);
+  const median = (sorted[2] + sorted[3]) / 2;
+  expect(Math.abs(got.medianBpd - (-median / (D * Math.LN2) + 8))).toBeLessThan(1e-5 * Math.abs(median) / (D * Math.LN2) + 1e-9);
+  expect(got.lowest.index).toBe(perImage.indexOf(sorted[0]));
+  expect(Math.abs(got.lowest.ll - sorted[0])).toBeLessThan(1e-5 * Math.abs(sorted[0]));
 });
 
 const data = findFashionMnist();
@@ -81,6 +90,8 @@ const data = findFashionMnist();
   for (const f of ['best.ckpt', 'metrics.jsonl', 'summary.json', 'samples-best.png']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);
   const evalRec = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.type === 'eval');
   expect(evalRec.test_bpd).toBeCloseTo(t.bpd, 10);
+  expect(evalRec).toMatchObject({ test_median_bpd: t.medianBpd, test_lowest_index: t.lowest.index, test_lowest_ll: t.lowest.ll });
+  expect(result.message).toContain(`median ${t.medianBpd.toFixed(4)} bits/dim, lowest test image #${t.lowest.index}`);
   // The default cosine schedule spans this run's 3 steps (300 images, batch 100); the epoch record holds the rate of
   // the last update, step index 2: 1e-3 (1 + cos(2 pi / 3)) / 2 = 2.5e-4.
   const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
