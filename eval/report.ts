@@ -72,11 +72,12 @@ export function evalMarkdown(r: EvalReport, comparison?: string): string {
   }
 
   L.push('## Flows: test log-likelihood', '');
-  L.push('The mean is the figure; the median bits/dim and the lowest row show whether a few rows own it.', '');
-  L.push('| model | test log-likelihood | bits/dim | median bits/dim | lowest row: log-likelihood | test rows | units |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  L.push('The mean is the figure; the median bits/dim and the lowest row show whether a few rows own it.');
+  L.push('Diverged samples: drawn from the eval seed, those whose sequential sampling ran off to NaN/infinity (the sample grid draws them again).', '');
+  L.push('| model | test log-likelihood | bits/dim | median bits/dim | lowest row: log-likelihood | test rows | diverged samples | units |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const f of r.flows) {
-    if (f.status !== 'evaluated') L.push(`| ${f.name} | not trained | - | - | - | - | - |`);
-    else L.push(`| ${label(f)} | ${num(f.testLogLik, 4)} | ${num(f.bitsPerDim, 4)} | ${num(f.medianBitsPerDim, 4)} | ${f.lowest ? `#${f.lowest.index}: ${f.lowest.logLik.toPrecision(6)}` : '-'} | ${f.n ?? '-'} | ${f.units ?? ''} |`);
+    if (f.status !== 'evaluated') L.push(`| ${f.name} | not trained | - | - | - | - | - | - |`);
+    else L.push(`| ${label(f)} | ${num(f.testLogLik, 4)} | ${num(f.bitsPerDim, 4)} | ${num(f.medianBitsPerDim, 4)} | ${f.lowest ? `#${f.lowest.index}: ${f.lowest.logLik.toPrecision(6)}` : '-'} | ${f.n ?? '-'} | ${f.diverged ? `${f.diverged.rows} of ${f.diverged.of} (${((100 * f.diverged.rows) / f.diverged.of).toFixed(1)}%)` : '-'} | ${f.units ?? ''} |`);
   }
   L.push('');
 

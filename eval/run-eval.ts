@@ -94,9 +94,14 @@ export interface FlowRow {
   /** The test row with the lowest log-likelihood (index in the test set, value in `units`). */
   lowest?: { index: number; logLik: number };
   n?: number;
+  /** Samples (from the eval seed) that diverged to NaN/infinity, of how many drawn; the grid redraws them. */
+  diverged?: { rows: number; of: number };
   grid?: string;
   seconds?: number;
 }
+
+/** Samples drawn to measure how often an image flow's sampler diverges. */
+export const DIVERGENCE_SAMPLES = 512;
 
 export interface EvalReport {
   format: typeof EVAL_FORMAT;
@@ -274,7 +279,8 @@ async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Recor
     const lp = await timed(o, `${name}: log-likelihood of ${nTest} test images`, () => flow.logProbData(Float32Array.from(testImages), o.seed));
     // The means stay over every row (a non-finite one makes them non-finite, as it should); the summary adds median and lowest.
     const ll = summarizeLogProb(lp.logProb), bits = summarizeLogProb(lp.bitsPerDim!);
-    const s = await timed(o, `${name}: 64 samples for the grid (784 sequential steps per flow)`, () => flow.sample({ n: 64, seed: o.seed }));
+    const div = await timed(o, `${name}: ${DIVERGENCE_SAMPLES} samples, counting those that diverge`, () => flow.sample({ n: DIVERGENCE_SAMPLES, seed: o.seed }));
+    const s = await timed(o, `${name}: 64 samples for the grid (784 sequential steps per flow; diverged ones drawn again)`, () => flow.sample({ n: 64, seed: o.seed, redrawDiverged: true }));
     writeImageGrid(path.join(o.outDir, grid), s.data, [64, 28, 28, 1], { range: [0, 1], cols: 8, pad: 2, scale: 2 });
     return {
       name,
@@ -286,6 +292,7 @@ async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Recor
       medianBitsPerDim: bits.median,
       lowest: { index: ll.lowest.index, logLik: ll.lowest.value },
       n: nTest,
+      diverged: { rows: div.diverged.length, of: DIVERGENCE_SAMPLES },
       grid,
     };
   }

@@ -15,7 +15,8 @@ import { Checkpoint, readCheckpoint } from '../training/harness/checkpoint';
 import { makeMoons } from '../training/data/moons';
 import { findFashionMnist, readSplit, toUnitDequantized } from '../training/data/fashion-mnist';
 import { logit } from '../training/data/logit';
-import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../training/nets/maf';
+import { MafDefinition, initMafParams } from '../training/nets/maf';
+import { mafDefinitionFromRunConfig } from '../training/runs/maf-common';
 import { ExportJob } from './export-model';
 import { mafJob } from './jobs/maf-job';
 import { ExportError } from './lower/types';
@@ -28,9 +29,11 @@ import { loadReference, trainingFacts } from './run-facts';
 export const MAF_KIND = 'maf';
 
 function mafDefinitionOf(config: unknown, where: string): MafDefinition {
-  const maf = (config as { maf?: MafConfig } | null)?.maf;
-  if (!maf || typeof maf !== 'object') throw new ExportError(`${where}: checkpoint config holds no MAF config (expected { maf: { inputSize, hiddenSize, nHidden, nFlows } }), got ${JSON.stringify(config)}`);
-  return mafDefinition(maf);
+  try {
+    return mafDefinitionFromRunConfig(config);
+  } catch (e) {
+    throw new ExportError(`${where}: ${(e as Error).message}`);
+  }
 }
 
 /** Random stream of the dequantization noise of the real-data check (any fixed stream: it only has to be reproducible). */

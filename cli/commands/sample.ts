@@ -9,6 +9,7 @@ import { imageGrid } from '../../runtime/core/grid';
 import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
+import { MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
 import { encodePng, gridPng } from '../../runtime/png';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
 
@@ -20,6 +21,23 @@ export interface SampleCliOptions {
   provider: string;
   cols?: number;
   models: string;
+  /** Flows: draw fresh latents for rows whose sample diverges (runtime/core/flow.ts). */
+  redrawDiverged?: boolean;
+}
+
+function rowList(rows: number[]): string {
+  return rows.length <= 10 ? rows.join(', ') : `${rows.slice(0, 10).join(', ')}, ...`;
+}
+
+/** What the command says about diverged flow samples ('' when none diverged). */
+export function divergenceText(r: { n: number; diverged: number[]; redrawn: number[] }, redrawAsked: boolean): string {
+  const parts: string[] = [];
+  if (r.redrawn.length > 0) parts.push(`${r.redrawn.length} of ${r.n} samples diverged and ${r.redrawn.length === 1 ? 'was' : 'were'} drawn again from fresh latents (rows ${rowList(r.redrawn)})`);
+  if (r.diverged.length > 0) {
+    const hint = redrawAsked ? `still after ${MAX_REDRAW_ROUNDS} fresh latents each` : '--redraw-diverged draws fresh latents for them';
+    parts.push(`warning: ${r.diverged.length} of ${r.n} samples diverged to NaN/infinity (rows ${rowList(r.diverged)}; their non-finite pixels are drawn black): ${hint}`);
+  }
+  return parts.map((p) => `; ${p}`).join('');
 }
 
 function intOption(name: string, v: string): number {
@@ -37,6 +55,7 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
   let what: string;
   let via: string;
   if (card.family === 'gan') {
+    if (o.redrawDiverged) throw new Error(`--redraw-diverged: model ${card.name} is a GAN, whose samples cannot diverge (it applies to flows)`);
     const gan = await GanSampler.load(source, { provider });
     try {
       const r = await gan.sample({ n: o.n, seed: o.seed, labels: o.label });
@@ -54,7 +73,7 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
     if (o.label !== undefined) throw new Error(`--label: model ${card.name} is a flow and takes no labels`);
     const flow = await Flow.load(source, { provider });
     try {
-      const s = await flow.sample({ n: o.n, seed: o.seed });
+      const s = await flow.sample({ n: o.n, seed: o.seed, redrawDiverged: o.redrawDiverged });
       const spec = flow.spec;
       if (spec.dims === 2) {
         const [w, h, cx, cy] = [720, 480, 144, 96];
@@ -71,7 +90,7 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
       } else {
         throw new Error(`model ${card.name}: ${spec.dims}-D samples in "${spec.space}" have no picture (only 2-D flows and image flows do)`);
       }
-      via = `${s.ms.toFixed(0)} ms on ${flow.provider} (${flow.providerNote})`;
+      via = `${s.ms.toFixed(0)} ms on ${flow.provider} (${flow.providerNote})${divergenceText(s, o.redrawDiverged === true)}`;
     } finally {
       await flow.release();
     }
@@ -92,8 +111,9 @@ export function registerSample(program: Command): void {
     .option('--cols <cols>', 'grid columns')
     .option('--provider <p>', 'execution provider: auto (CUDA if installed, else CPU), cuda, cpu, webgpu', 'auto')
     .option('--models <dir>', 'folder of exported models', 'models')
+    .option('--redraw-diverged', 'flows: a sample that diverges (NaN/infinity: the sequential sampler left the data) is drawn again from fresh latents')
     .requiredOption('--out <file.png>', 'PNG to write')
-    .action(async (model: string, opts: { n: string; seed: string; label?: string; cols?: string; provider: string; models: string; out: string }) => {
+    .action(async (model: string, opts: { n: string; seed: string; label?: string; cols?: string; provider: string; models: string; out: string; redrawDiverged?: boolean }) => {
       const line = await sampleToPng(model, {
         n: intOption('--n', opts.n),
         seed: intOption('--seed', opts.seed),
@@ -102,6 +122,7 @@ export function registerSample(program: Command): void {
         provider: opts.provider,
         models: opts.models,
         out: opts.out,
+        redrawDiverged: opts.redrawDiverged === true,
       });
       console.log(line);
     });

@@ -29,7 +29,7 @@ function report(id: string): EvalReport {
     ],
     flows: [
       { name: 'maf-moons', status: 'not trained' },
-      { name: 'maf-fmnist', status: 'evaluated', kind: 'maf', testLogLik: 2000.5, bitsPerDim: 4.3125, medianBitsPerDim: 4.25, lowest: { index: 977, logLik: -1361477081.07 }, n: 10000, units: 'nats per image', grid: 'maf-fmnist-samples.png' },
+      { name: 'maf-fmnist', status: 'evaluated', kind: 'maf', testLogLik: 2000.5, bitsPerDim: 4.3125, medianBitsPerDim: 4.25, lowest: { index: 977, logLik: -1361477081.07 }, n: 10000, diverged: { rows: 49, of: 512 }, units: 'nats per image', grid: 'maf-fmnist-samples.png' },
     ],
     realGrid: 'real-test.png',
   };
@@ -44,8 +44,8 @@ describe('evaluation report', () => {
     expect(md).toContain('| wgan-gp | not trained | - | - | - | - |');
     expect(md).toContain('**87.50%**');
     expect(md).toContain('| accuracy | 80.00% | 95.00% |');
-    expect(md).toContain('| maf-fmnist | 2000.5000 | 4.3125 | 4.2500 | #977: -1.36148e+9 | 10000 | nats per image |');
-    expect(md).toContain('| maf-moons | not trained | - | - | - | - | - |');
+    expect(md).toContain('| maf-fmnist | 2000.5000 | 4.3125 | 4.2500 | #977: -1.36148e+9 | 10000 | 49 of 512 (9.6%) | nats per image |');
+    expect(md).toContain('| maf-moons | not trained | - | - | - | - | - | - |');
     expect(md).toContain('| ![real test images](real-test.png) | ![gan](gan-samples.png) | ![cgan](cgan-samples.png) | ![maf-fmnist](maf-fmnist-samples.png) |');
     expect(md).toContain('Not trained (no models/<name>/model.onnx): wgan-gp, maf-moons.');
   });

@@ -21,6 +21,8 @@ export interface ParityCase {
   job: ParityJob;
   /** tfjs's answer, or undefined where tfjs is too slow to be a reference (see mafCases). */
   tfjs?: Float32Array;
+  /** Flow samples: values per row (see ParityRow.rowWidth). */
+  rowWidth?: number;
 }
 
 const toRows = (flat: Float32Array, d: number) => Array.from({ length: flat.length / d }, (_, i) => Array.from(flat.subarray(i * d, (i + 1) * d)));
@@ -74,6 +76,7 @@ export function mafCases(name: string, dir: string, def: MafDefinition, params: 
       unit: '',
       job: { kind: 'flow-sample', model: dir, n: nSample, seed: 5 },
       tfjs: xs,
+      rowWidth: d,
     },
   ];
 }

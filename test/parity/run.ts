@@ -72,6 +72,7 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
     inputs: c.inputs,
     tolerance: c.tolerance,
     unit: c.unit,
+    ...(c.rowWidth ? { rowWidth: c.rowWidth } : {}),
     results: {
       ...(c.tfjs ? { tfjs: c.tfjs } : {}),
       'ort-node': results['ort-node'][i].data,

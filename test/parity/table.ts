@@ -20,6 +20,39 @@ export interface ParityRow {
   tolerance: number;
   unit: string;
   results: Partial<Record<RuntimeName, ArrayLike<number>>>;
+  /**
+   * Flow samples: the width of a row. A row holding NaN or an infinity has diverged (the sequential sampler left the
+   * data); two runtimes agree when the same rows diverge and the other rows are within the tolerance.
+   */
+  rowWidth?: number;
+}
+
+/** Rows of `a` (rows of `width` values) holding a non-finite value. */
+export function divergedRows(a: ArrayLike<number>, width: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < a.length / width; r++) {
+    for (let j = r * width; j < (r + 1) * width; j++) {
+      if (!Number.isFinite(a[j])) {
+        out.push(r);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** maxAbs for sample rows: Infinity when different rows diverged, else over the rows both kept finite. */
+export function maxAbsRows(a: ArrayLike<number>, b: ArrayLike<number>, width: number): number {
+  const da = divergedRows(a, width);
+  if (da.join() !== divergedRows(b, width).join()) return Infinity;
+  const skip = new Set(da);
+  let m = 0;
+  for (let r = 0; r < a.length / width; r++) {
+    if (skip.has(r)) continue;
+    const e = maxAbs(Array.prototype.slice.call(a, r * width, (r + 1) * width), Array.prototype.slice.call(b, r * width, (r + 1) * width));
+    if (!(e <= m)) m = e;
+  }
+  return m;
 }
 
 /** Largest |a - b|; NaN anywhere counts as infinitely far. */
@@ -43,9 +76,23 @@ export function pairErrors(row: ParityRow): PairError[] {
   const out: PairError[] = [];
   const have = RUNTIMES.filter((r) => row.results[r] !== undefined);
   for (let i = 0; i < have.length; i++) {
-    for (let j = i + 1; j < have.length; j++) out.push({ a: have[i], b: have[j], err: maxAbs(row.results[have[i]]!, row.results[have[j]]!) });
+    for (let j = i + 1; j < have.length; j++) {
+      const [a, b] = [row.results[have[i]]!, row.results[have[j]]!];
+      out.push({ a: have[i], b: have[j], err: row.rowWidth ? maxAbsRows(a, b, row.rowWidth) : maxAbs(a, b) });
+    }
   }
   return out;
+}
+
+/** Which sample rows diverged, per runtime ('' when none did anywhere). */
+function divergedText(row: ParityRow): string {
+  if (!row.rowWidth) return '';
+  const per = RUNTIMES.filter((r) => row.results[r] !== undefined).map((r) => [r, divergedRows(row.results[r]!, row.rowWidth!)] as const);
+  if (per.every(([, d]) => d.length === 0)) return '';
+  const same = per.every(([, d]) => d.join() === per[0][1].join());
+  return same
+    ? `; rows ${per[0][1].join(', ')} diverged (NaN/infinity) in every runtime and the others are compared`
+    : `; diverged rows differ: ${per.map(([r, d]) => `${SHORT[r]} [${d.join(', ')}]`).join(', ')}`;
 }
 
 const SHORT: Record<RuntimeName, string> = { tfjs: 'tfjs', 'ort-node': 'node', 'ort-web-node': 'web-node', 'chromium-webgpu': 'chr-gpu', 'chromium-wasm': 'chr-wasm' };
@@ -67,7 +114,7 @@ export function parityMarkdown(rows: ParityRow[]): string {
     const worst = Math.max(...errs.map((e) => e.err));
     lines.push(`| ${row.model} | ${row.output} | ${pairs.map(([a, b]) => cell(a, b)).join(' | ')} | ${fmt(worst)} | ${row.tolerance.toExponential(0)} ${row.unit} | ${worst <= row.tolerance ? 'yes' : '**NO**'} |`);
   }
-  const inputs = rows.map((r) => `- ${r.model} ${r.output}: ${r.inputs}`);
+  const inputs = rows.map((r) => `- ${r.model} ${r.output}: ${r.inputs}${divergedText(r)}`);
   const runtimes = RUNTIMES.map((r) => `- ${SHORT[r]}: ${RUNTIME_TEXT[r]}`);
   return [...lines, '', 'Runtimes:', ...runtimes, '', 'Inputs:', ...inputs, ''].join('\n');
 }

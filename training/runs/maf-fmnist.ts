@@ -34,10 +34,10 @@ import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult 
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
 import { Params } from '../nets/layers';
 import { madeUnseenInputs } from '../nets/made';
-import { initMafParams, MafDefinition, mafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from '../nets/maf';
+import { initMafParams, MafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from '../nets/maf';
 import { FusedAdamOptimizer } from '../optim/fused-adam';
 import { learningRateAt, LrSchedule, parseLrSchedule } from '../optim/lr-schedule';
-import { MAF_KIND, MafRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
+import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
 import { readSettings, registerRun, type TrainFlags } from './registry';
 
 const D = 784;
@@ -171,7 +171,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   if (unseen > 0) {
     console.error(`maf-fmnist: warning: hidden ${s.hidden} < ${D - 1} = D-1, so ${unseen} of the ${D} pixels are seen by no output of a MADE (hidden degrees are k mod (D-1)); use --set hidden=${D - 1} or more`);
   }
-  const def = mafDefinition(config.maf);
+  const def = mafDefinitionFromRunConfig(config);
   const params = initMafParams(def, new Random(flags.seed, STREAM_INIT));
   if (s.init === 'identity') mafIdentityInit(def, params);
   else if (s.init !== 'pytorch') throw new Error(`--set init=${s.init}: expected identity or pytorch`);

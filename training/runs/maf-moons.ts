@@ -22,8 +22,8 @@ import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult 
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
 import { writeScatter } from '../harness/scatter';
 import { Params } from '../nets/layers';
-import { initMafParams, MafDefinition, mafDefinition, mafLogProbRows, mafSample } from '../nets/maf';
-import { MAF_KIND, MafRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
+import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from '../nets/maf';
+import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
 import { densityGrid, regionAround, writeMoonsFigure } from './maf-moons-figure';
 import { readSettings, registerRun, type TrainFlags } from './registry';
 
@@ -80,7 +80,7 @@ export async function trainMafMoons(flags: TrainFlags): Promise<MafMoonsResult> 
     data: { dataset: 'moons', n: s.n, noise: 0.05, seed: s.dataSeed, coordinates: 'standardized (x - mean) / std', mean: moons.mean, std: moons.std },
     train: { lr: s.lr, weightDecay: s.weightDecay, batch },
   };
-  const def = mafDefinition(config.maf);
+  const def = mafDefinitionFromRunConfig(config);
   const params = initMafParams(def, new Random(flags.seed, STREAM_INIT));
   const opt = mafOptimizer(s.lr, s.weightDecay);
 

@@ -1,0 +1,20 @@
+/** The parity table's comparison of flow samples: diverged rows must match, the other rows are compared. */
+import { divergedRows, maxAbsRows, pairErrors, parityMarkdown } from './table';
+
+const a = [1, 2, NaN, 4, 5, 6];
+const b = [1.5, 2, Infinity, 4, 5, 6.25];
+
+test('diverged rows are found and must be the same rows in both runtimes', () => {
+  expect(divergedRows(a, 2)).toEqual([1]);
+  expect(maxAbsRows(a, b, 2)).toBe(0.5);
+  expect(maxAbsRows(a, [1, 2, 3, 4, 5, 6], 2)).toBe(Infinity);
+});
+
+test('the table reports the diverged rows and compares the rest; without rowWidth NaN counts as infinitely far', () => {
+  const row = { model: 'm', output: 'samples [3, 2]', inputs: 'seed 5', tolerance: 1, unit: '', results: { 'ort-node': a, 'ort-web-node': b }, rowWidth: 2 };
+  expect(pairErrors(row)).toEqual([{ a: 'ort-node', b: 'ort-web-node', err: 0.5 }]);
+  expect(parityMarkdown([row])).toContain('seed 5; rows 1 diverged (NaN/infinity) in every runtime and the others are compared');
+  const { rowWidth: _, ...plain } = row;
+  expect(pairErrors(plain)[0].err).toBe(Infinity);
+  expect(parityMarkdown([{ ...row, results: { 'ort-node': a, 'ort-web-node': [1, 2, 3, 4, 5, 6] } }])).toContain('diverged rows differ: node [1], web-node []');
+});
