@@ -9,10 +9,9 @@
  * then adds x_i's rank-1 term to `pre` (pre += x_i * W0m[i, :]). A dimension not yet set contributes nothing, as
  * the zero it would be in a full pass, so a value that is not yet valid never meets a masked-out weight. A step
  * costs O(N·H) for the first and last layers instead of a whole MADE pass, O(N·D·H). The steps' x_i come out as a
- * scan output [D, N] in degree order. With the definition's sampleRange, MADE 0 (the last in sampling order) clips
- * each x_i into it before the rank-1 update, as madeForward does.
+ * scan output [D, N] in degree order.
  */
-import { MadeDefinition, SampleRange } from '../../training/nets/made';
+import { MadeDefinition } from '../../training/nets/made';
 import { MafDefinition, invertPermutation } from '../../training/nets/maf';
 import { maskOf } from '../../training/nets/layers';
 import { GraphBuilder, attr } from '../onnx/graph-builder';
@@ -34,7 +33,7 @@ function maskedKernel(ctx: LowerContext, layer: Extract<MadeDefinition['stack'][
 }
 
 /** The MADE's sequential inverse as a Loop over the D degrees: z [N, D] (outer scope) -> x [N, D]. */
-function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: number, range?: SampleRange): string {
+function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: number): string {
   const g = ctx.g;
   const d = made.inputSize;
   const stack = made.stack;
@@ -87,8 +86,7 @@ function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: 
     alpha = body.op('Gather', [out, g.int64Scalar(1)], { axis: attr.int(1) }, `flow${k}.alpha`);
   }
   const zi = body.op('Gather', [z, i], { axis: attr.int(1) }, `flow${k}.z_i`);
-  const raw = body.op('Add', [mu, body.op('Mul', [zi, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_i_raw`);
-  const xi = range ? body.op('Clip', [raw, g.floatScalar(range[0]), g.floatScalar(range[1])], {}, `flow${k}.x_i`) : raw;
+  const xi = body.op('Add', [mu, body.op('Mul', [zi, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_i`);
   const row = body.op('Gather', [w0, i], { axis: attr.int(0) }, `flow${k}.w0_row`);
   const term = body.op('Mul', [body.op('Unsqueeze', [xi, g.int64s([1])], {}, `flow${k}.x_i_col`), row], {}, `flow${k}.rank1`);
   const preOut = body.op('Add', [preIn, term], {}, `flow${k}.pre_out`);
@@ -115,7 +113,7 @@ export function mafSampleGraph(def: MafDefinition, weights: WeightMap, model: st
   for (let k = def.flows.length - 1; k >= 0; k--) {
     const flow = def.flows[k];
     const zk = g.op('Gather', [h, g.int64s(invertPermutation(flow.permutation))], { axis: attr.int(1) }, `flow${k}.unpermuted`);
-    h = madeInverseLoop(ctx, flow.made, zk, k, k === 0 ? def.sampleRange : undefined);
+    h = madeInverseLoop(ctx, flow.made, zk, k);
   }
   g.output('x', h, DataType.FLOAT, ['N', d]);
   return {

@@ -33,8 +33,7 @@ export function mafJob(input: MafJobInput): ExportJob {
     family: 'maf',
     description:
       `masked autoregressive flow (${def.flows.length} MADE flows, D = ${d}): ${MAF_FILES.logProb} maps x [N, ${d}] to log_prob [N] ` +
-      `and z [N, ${d}] in one pass; ${MAF_FILES.sample} maps z [N, ${d}] to samples x [N, ${d}] (an ONNX Loop over the ${d} dimensions per flow` +
-      (def.sampleRange ? `; each sampled coordinate is clipped into [${def.sampleRange[0]}, ${def.sampleRange[1]}], the data's support, before later ones condition on it)` : ')'),
+      `and z [N, ${d}] in one pass; ${MAF_FILES.sample} maps z [N, ${d}] to samples x [N, ${d}] (an ONNX Loop over the ${d} dimensions per flow)`,
     graphs: [
       { file: MAF_FILES.logProb, built: mafDensityGraph(def, input.weights, name) },
       { file: MAF_FILES.sample, built: mafSampleGraph(def, input.weights, name) },

@@ -19,7 +19,6 @@ import { Random } from '../../runtime/core/random';
 import { GanDefinition, GanNetConfig, ganDefinition, initGanParams } from '../../training/nets/gan-nets';
 import { Params } from '../../training/nets/layers';
 import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../../training/nets/maf';
-import { mafSampleRange } from '../../training/runs/maf-common';
 
 export const FMNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
@@ -77,8 +76,7 @@ export interface MafFixture {
 
 /** A small MAF with random weights, exported to `root/<name>` with the given data description. */
 export async function exportMaf(root: string, name: string, cfg: MafConfig, data: { space: string; details?: Record<string, unknown> }, seed = 2): Promise<MafFixture> {
-  // The runs' rule: data under the logit transform (a lambda) is sampled within its range.
-  const def = mafDefinition(cfg, { sampleRange: mafSampleRange(data.details) });
+  const def = mafDefinition(cfg);
   const params = initMafParams(def, new Random(seed));
   const dir = path.join(root, name);
   await exportModel(

@@ -51,17 +51,6 @@ export function logit(x: Float32Array, dim: number, lambda = DEFAULT_LOGIT_LAMBD
   return { y, logDet };
 }
 
-/**
- * [lo, hi] holding every y `logit` can return: logit(lambda) and logit(1 - lambda) as float32 (rounding to float32
- * is monotone, so the rounded ends still bound the rounded values).
- */
-export function logitRange(lambda = DEFAULT_LOGIT_LAMBDA): [number, number] {
-  checkLambda(lambda);
-  if (lambda === 0) throw new Error('logitRange: lambda 0 maps the edges to infinity; the range needs lambda > 0');
-  const end = Math.log(1 - lambda) - Math.log(lambda);
-  return [Math.fround(-end), Math.fround(end)];
-}
-
 /** y: [N*D] -> x = (sigmoid(y) - lambda) / (1 - 2 lambda), the inverse of `logit` (for showing flow samples). */
 export function logitInverse(y: Float32Array, lambda = DEFAULT_LOGIT_LAMBDA): Float32Array {
   checkLambda(lambda);

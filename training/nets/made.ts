@@ -108,23 +108,8 @@ export function madeInverse(made: MadeDefinition, params: Params, x: tf.Tensor2D
 }
 
 /**
- * Bounds [lo, hi] for the values sampling writes (see madeForward): the data's support in the model's coordinates.
- * The logit transform's outputs lie in [logit(lambda), logit(1 - lambda)]; a trained flow still puts mass beyond,
- * and a sampled value out there is fed to every later conditional, which were never trained on such inputs.
- */
-export type SampleRange = readonly [number, number];
-
-export function checkSampleRange(range: SampleRange, where: string): void {
-  if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(range[0] < range[1])) {
-    throw new Error(`${where}: sample range must be two finite numbers [lo, hi] with lo < hi, got ${JSON.stringify(range)}`);
-  }
-}
-
-/**
  * Sampling direction z -> x: step t (t = 0..D-1) sets the dimension of degree t from the network's output on the
- * dimensions already set. logDet = log|det dx/dz| = +sum_i alpha_i, shape [N]. With `range`, each x_i is clipped
- * into it as it is set, before later dimensions condition on it (the value they see is the value returned); logDet
- * stays the unclipped map's.
+ * dimensions already set. logDet = log|det dx/dz| = +sum_i alpha_i, shape [N].
  *
  * Incremental, not D full passes: setting dimension i changes the first layer's pre-activation by the rank-1 term
  * x_i * W0m[i, :] (the first product is linear in x), and step t reads only the two output columns of its own
@@ -132,10 +117,9 @@ export function checkSampleRange(range: SampleRange, where: string): void {
  * O(N·D·H); layers between them (nHidden >= 2) still run whole. The arithmetic is that of the full pass in another
  * order of summation: a dimension that is not yet set contributes nothing, as the zero it would be in a full pass.
  */
-export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D, range?: SampleRange): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
   const [n, d] = z.shape;
   if (z.rank !== 2 || d !== made.inputSize) throw new Error(`madeForward: z must be [N, ${made.inputSize}], got [${z.shape}]`);
-  if (range) checkSampleRange(range, 'madeForward');
   const { stack, params: masked } = premasked(made, params);
   const first = stack[0] as Extract<LayerSpec, { kind: 'dense' }>;
   const last = stack[stack.length - 1] as Extract<LayerSpec, { kind: 'dense' }>;
@@ -168,10 +152,7 @@ export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D
         pair = tf.add(tf.matMul(h, w, false, true), tf.reshape(tf.slice(state.biasPairs, [0, i], [2, 1]), [1, 2]));
       }
       const [mu, alpha] = tf.split(pair, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      const raw = tf.add(mu, tf.mul(tf.slice(z, [0, i], [n, 1]), tf.exp(alpha))) as tf.Tensor2D;
-      // NaN stays NaN, as in ONNX Clip: the wasm backend's clipByValue would turn it into a bound and hide a
-      // diverged sample.
-      const xi = range ? (tf.where(tf.isNaN(raw), raw, tf.clipByValue(raw, range[0], range[1])) as tf.Tensor2D) : raw;
+      const xi = tf.add(mu, tf.mul(tf.slice(z, [0, i], [n, 1]), tf.exp(alpha))) as tf.Tensor2D;
       return {
         xi,
         // The outer product x_i (x) W0m[i, :] as a product with one term: exact, and fast on every backend.

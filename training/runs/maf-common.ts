@@ -3,14 +3,11 @@
  * PyTorch's coupled weight decay), one training step, and batched log-likelihood evaluation.
  *
  * Checkpoint contract (read by export): kind 'maf'; config = { maf: MafConfig, data: {...}, train: {...} };
- * `mafDefinitionFromRunConfig(config)` rebuilds the network, `config.data` says which coordinates x is in (and so
- * where sampling keeps its values).
+ * `mafDefinitionFromRunConfig(config)` rebuilds the network, `config.data` says which coordinates x is in.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Params, trainable } from '../nets/layers';
 import { MafConfig, MafDefinition, mafDefinition, mafLogProbRows } from '../nets/maf';
-import { SampleRange } from '../nets/made';
-import { logitRange } from '../data/logit';
 import { mafNll } from '../losses/flow-losses';
 import { adam, FusedAdamOptimizer } from '../optim/fused-adam';
 import { LrScheduleKind } from '../optim/lr-schedule';
@@ -24,22 +21,11 @@ export interface MafRunConfig {
   train: { lr: number; weightDecay: number; batch: number; init?: string; lrSchedule?: LrScheduleKind; lrDecaySteps?: number };
 }
 
-/**
- * The support of the run's coordinates, where sampling keeps its values: data under the logit transform (a
- * `lambda` in the data config) lies in its range; other data (the standardized moons) has no bound.
- */
-export function mafSampleRange(data: Record<string, unknown> | undefined): SampleRange | undefined {
-  if (data?.lambda === undefined) return undefined;
-  if (typeof data.lambda !== 'number') throw new Error(`MAF checkpoint config: data.lambda must be the logit transform's lambda (a number), got ${JSON.stringify(data.lambda)}`);
-  return logitRange(data.lambda);
-}
-
-/** The MAF definition stored in a checkpoint written by a MAF run (kind 'maf'), with its data's sample range. */
+/** The MAF definition stored in a checkpoint written by a MAF run (kind 'maf'). */
 export function mafDefinitionFromRunConfig(config: unknown): MafDefinition {
-  const c = config as { maf?: MafConfig; data?: Record<string, unknown> } | null;
-  const maf = c?.maf;
+  const maf = (config as { maf?: MafConfig } | null)?.maf;
   if (!maf || typeof maf !== 'object') throw new Error(`MAF checkpoint config: expected { maf: { inputSize, hiddenSize, nHidden, nFlows } }, got ${JSON.stringify(config)}`);
-  return mafDefinition(maf, { sampleRange: mafSampleRange(c?.data) });
+  return mafDefinition(maf);
 }
 
 /** Adam with PyTorch's defaults (eps 1e-8; tfjs would use 1e-7) and PyTorch's coupled weight decay. */

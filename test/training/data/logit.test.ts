@@ -1,5 +1,4 @@
-import { bitsPerDim, logit, logitInverse, logitRange, logProbDataSpace } from '../../../training/data/logit';
-import { mafSampleRange } from '../../../training/runs/maf-common';
+import { bitsPerDim, logit, logitInverse, logProbDataSpace } from '../../../training/data/logit';
 import { Random } from '../../../runtime/core/random';
 
 /** The definition, in float64, written out independently of the module. */
@@ -43,28 +42,6 @@ describe('logit transform', () => {
       num += Math.log((pair[1] - pair[0]) / (2 * h));
     }
     expect(Math.abs(logDet[0] - num)).toBeLessThan(1e-2);
-  });
-
-  test('logitRange bounds every y logit returns and is reached at x = 0 (closed form ln(lambda / (1 - lambda)))', () => {
-    for (const lambda of [1e-6, 0.05]) {
-      const [lo, hi] = logitRange(lambda);
-      expect(lo).toBeCloseTo(Math.log(lambda / (1 - lambda)), 5);
-      expect(hi).toBe(-lo);
-      const x = new Float32Array(1000);
-      new Random(5).fillUniform(x);
-      x[0] = 0;
-      x[1] = Math.fround(1 - 2 ** -24); // the largest float32 below 1
-      const { y } = logit(x, 1, lambda);
-      expect(y[0]).toBe(lo);
-      expect(Array.from(y).every((v) => v >= lo && v <= hi)).toBe(true);
-    }
-    expect(() => logitRange(0)).toThrow(/lambda 0/);
-  });
-
-  test('runs sample within the logit range when their data has a lambda, unbounded otherwise', () => {
-    expect(mafSampleRange({ dataset: 'fashion-mnist', lambda: 1e-6 })).toEqual(logitRange(1e-6));
-    expect(mafSampleRange({ dataset: 'moons', mean: [0, 0], std: [1, 1] })).toBeUndefined();
-    expect(() => mafSampleRange({ lambda: '1e-6' })).toThrow(/data.lambda must be .*\(a number\), got "1e-6"/);
   });
 
   test('logitInverse undoes logit', () => {
