@@ -1,7 +1,7 @@
 /** What the MAF graphs share: one MADE pass lowered from its stack, and the definition's sanity checks. */
 import { MadeDefinition } from '../../training/nets/made';
 import { MafDefinition, invertPermutation } from '../../training/nets/maf';
-import { attr } from '../onnx/graph-builder';
+import { GraphBuilder, attr } from '../onnx/graph-builder';
 import { lowerStack } from '../lower/stack';
 import { ExportError, LowerContext } from '../lower/types';
 
@@ -12,8 +12,19 @@ export function madePass(ctx: LowerContext, made: MadeDefinition, h: string, k: 
   if (out.layout !== 'vec' || out.features !== 2 * d || out.perm) {
     throw new ExportError(`model "${ctx.model}": MADE of flow ${k} must output [N, ${2 * d}] (mu, alpha)`);
   }
-  const [mu, alpha] = ctx.g.opN('Split', [out.name, ctx.g.int64s([d, d])], 2, { axis: attr.int(1) }, `flow${k}.mu_alpha`);
-  return { mu, alpha };
+  const [mu, a] = ctx.g.opN('Split', [out.name, ctx.g.int64s([d, d])], 2, { axis: attr.int(1) }, `flow${k}.mu_alpha`);
+  return { mu, alpha: boundLogScaleNode(ctx.g, ctx.g, made, a, `flow${k}`) };
+}
+
+/**
+ * made.ts boundLogScale as nodes of `g` (a graph or a Loop body; constants go to `outer`): B * Tanh(a / B) when the
+ * MADE has a bound, else a itself.
+ */
+export function boundLogScaleNode(g: GraphBuilder, outer: GraphBuilder, made: Pick<MadeDefinition, 'logScaleBound'>, a: string, name: string): string {
+  const b = made.logScaleBound;
+  if (b === undefined) return a;
+  const t = g.op('Tanh', [g.op('Div', [a, outer.floatScalar(b)], {}, `${name}.alpha_over_bound`)], {}, `${name}.alpha_tanh`);
+  return g.op('Mul', [t, outer.floatScalar(b)], {}, `${name}.alpha_bounded`);
 }
 
 export function checkDefinition(def: MafDefinition, model: string): void {

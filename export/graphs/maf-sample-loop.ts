@@ -19,7 +19,7 @@ import { DataType } from '../onnx/proto';
 import { lowerStack } from '../lower/stack';
 import { ExportError, LowerContext, WeightMap, getWeight } from '../lower/types';
 import { BuiltGraph } from './built-graph';
-import { checkDefinition } from './maf-made-pass';
+import { boundLogScaleNode, checkDefinition } from './maf-made-pass';
 
 /** A masked layer's kernel with its mask multiplied in: [nIn, nOut] row-major. */
 function maskedKernel(ctx: LowerContext, layer: Extract<MadeDefinition['stack'][number], { kind: 'maskedDense' }>): Float32Array {
@@ -85,6 +85,7 @@ function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: 
     mu = body.op('Gather', [out, g.int64Scalar(0)], { axis: attr.int(1) }, `flow${k}.mu`);
     alpha = body.op('Gather', [out, g.int64Scalar(1)], { axis: attr.int(1) }, `flow${k}.alpha`);
   }
+  alpha = boundLogScaleNode(body, g, made, alpha, `flow${k}`);
   const zi = body.op('Gather', [z, i], { axis: attr.int(1) }, `flow${k}.z_i`);
   const xi = body.op('Add', [mu, body.op('Mul', [zi, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_i`);
   const row = body.op('Gather', [w0, i], { axis: attr.int(0) }, `flow${k}.w0_row`);

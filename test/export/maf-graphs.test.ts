@@ -23,6 +23,9 @@ const CONFIGS: [string, MafConfig][] = [
   ['maf-d3-random-order', { inputSize: 3, hiddenSize: 6, nHidden: 2, nFlows: 2, ordering: 'random', seed: 5 }],
   ['maf-d6-linear-made', { inputSize: 6, hiddenSize: 4, nHidden: 0, nFlows: 1 }],
   ['maf-d9', { inputSize: 9, hiddenSize: 24, nHidden: 2, nFlows: 4 }],
+  // Log-scales B tanh(a / B): a graph without the bound would give other mu's and alphas everywhere.
+  ['maf-d5-bounded', { inputSize: 5, hiddenSize: 12, nHidden: 1, nFlows: 3, logScaleBound: 0.75 }],
+  ['maf-d4-linear-bounded', { inputSize: 4, hiddenSize: 4, nHidden: 0, nFlows: 2, logScaleBound: 0.5 }],
   // Masked layers of 520x600 and 600x1040: big and sparse enough to be lowered as staircases of Gemms
   // (export/lower/dense.ts).
   ['maf-d520-staircase', { inputSize: 520, hiddenSize: 600, nHidden: 1, nFlows: 2 }],

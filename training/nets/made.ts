@@ -33,10 +33,17 @@ export interface MadeConfig {
   ordering?: 'sequential' | 'random';
   /** Seed of the random ordering (ignored for 'sequential'). */
   seed?: number;
+  /**
+   * B > 0: the log-scale is alpha = B tanh(a / B) of the network's output a, so |alpha| < B in training, density
+   * and sampling alike (absent: alpha = a). An unbounded alpha lets a sampled row run away (training/runs/maf-fmnist.md).
+   */
+  logScaleBound?: number;
 }
 
 export interface MadeDefinition {
   inputSize: number;
+  /** See MadeConfig.logScaleBound. */
+  logScaleBound?: number;
   /** Degree of each input column, a permutation of 0..D-1: output i sees input j iff degrees[j] < degrees[i]. */
   degrees: number[];
   /** [N, D] -> [N, 2D]: mu in columns 0..D-1, alpha in columns D..2D-1. */
@@ -78,7 +85,20 @@ export function madeDefinition(cfg: MadeConfig, prefix = 'made'): MadeDefinition
     prev = hiddenDegrees;
   }
   stack.push({ kind: 'maskedDense', name: `${prefix}.out`, inDegrees: prev, outDegrees: [...degrees, ...degrees], strict: true });
-  return { inputSize: d, degrees, stack };
+  const made: MadeDefinition = { inputSize: d, degrees, stack };
+  if (cfg.logScaleBound !== undefined) {
+    if (!(typeof cfg.logScaleBound === 'number' && Number.isFinite(cfg.logScaleBound) && cfg.logScaleBound > 0)) {
+      throw new Error(`MADE config: logScaleBound must be a positive number, got ${JSON.stringify(cfg.logScaleBound)}`);
+    }
+    made.logScaleBound = cfg.logScaleBound;
+  }
+  return made;
+}
+
+/** The log-scale from the network's alpha columns: B tanh(a / B) with a bound B, else a itself. */
+export function boundLogScale(made: Pick<MadeDefinition, 'logScaleBound'>, a: tf.Tensor2D): tf.Tensor2D {
+  const b = made.logScaleBound;
+  return b === undefined ? a : (tf.mul(tf.tanh(tf.div(a, b)), b) as tf.Tensor2D);
 }
 
 /**
@@ -94,8 +114,8 @@ export function madeUnseenInputs(cfg: Pick<MadeConfig, 'inputSize' | 'hiddenSize
 /** mu, alpha: [N, D] each, from one pass of the masked network. */
 export function madeParams(made: MadeDefinition, params: Params, x: tf.Tensor2D): { mu: tf.Tensor2D; alpha: tf.Tensor2D } {
   const out = applyStack(made.stack, params, x, { training: false }) as tf.Tensor2D;
-  const [mu, alpha] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-  return { mu, alpha };
+  const [mu, a] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { mu, alpha: boundLogScale(made, a) };
 }
 
 /** Density direction x -> z in one pass; logDet = log|det dz/dx| = -sum_i alpha_i, shape [N]. */
@@ -151,7 +171,8 @@ export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D
         const w = tf.reshape(tf.slice(state.outPairs, [0, i, 0], [2, 1, hidden]), [2, hidden]);
         pair = tf.add(tf.matMul(h, w, false, true), tf.reshape(tf.slice(state.biasPairs, [0, i], [2, 1]), [1, 2]));
       }
-      const [mu, alpha] = tf.split(pair, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const [mu, a] = tf.split(pair, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const alpha = boundLogScale(made, a);
       const xi = tf.add(mu, tf.mul(tf.slice(z, [0, i], [n, 1]), tf.exp(alpha))) as tf.Tensor2D;
       return {
         xi,

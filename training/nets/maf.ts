@@ -28,6 +28,8 @@ export interface MafConfig {
   /** Input ordering of every MADE: 'sequential' (default) or 'random' (flow k uses seed + k). */
   ordering?: 'sequential' | 'random';
   seed?: number;
+  /** Every MADE's log-scale bound (made.ts MadeConfig.logScaleBound); absent: unbounded. */
+  logScaleBound?: number;
 }
 
 export interface MafFlow {
@@ -51,7 +53,14 @@ export function mafDefinition(config: MafConfig): MafDefinition {
   const flows: MafFlow[] = [];
   for (let k = 0; k < nFlows; k++) {
     const made = madeDefinition(
-      { inputSize, hiddenSize: config.hiddenSize, nHidden: config.nHidden, ordering: config.ordering, seed: config.seed === undefined ? undefined : config.seed + k },
+      {
+        inputSize,
+        hiddenSize: config.hiddenSize,
+        nHidden: config.nHidden,
+        ordering: config.ordering,
+        seed: config.seed === undefined ? undefined : config.seed + k,
+        ...(config.logScaleBound === undefined ? {} : { logScaleBound: config.logScaleBound }),
+      },
       `flow${k}`,
     );
     flows.push({ made, permutation: Array.from({ length: inputSize }, (_, i) => inputSize - 1 - i) });

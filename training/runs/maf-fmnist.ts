@@ -57,6 +57,8 @@ export const MAF_FMNIST_DEFAULTS = {
   /** 'identity': zero MADE output layers (each flow starts as the identity; see mafIdentityInit); 'pytorch': the
    *  default init everywhere (overflows at step 0 on logit pixels with 5 flows). */
   init: 'identity',
+  /** B > 0: log-scales B tanh(a / B) (made.ts); 0: unbounded (every run so far). */
+  logScaleBound: 0,
   lambda: DEFAULT_LOGIT_LAMBDA,
   /** Images held out of the 60000 for validation. */
   valSize: 10000,
@@ -135,6 +137,7 @@ function writeSamples(file: string, def: MafDefinition, params: Params, n: numbe
 export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult> {
   const s = readSettings(flags.set, MAF_FMNIST_DEFAULTS);
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
+  if (!(Number.isFinite(s.logScaleBound) && s.logScaleBound >= 0)) throw new Error(`--set logScaleBound=${s.logScaleBound}: expected 0 (unbounded) or a positive number`);
   for (const k of ['valSize', 'nTrain', 'nEval', 'plotEvery', 'samples'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 0) throw new Error(`--set ${k}=${s[k]}: expected a non-negative integer`);
   }
@@ -154,7 +157,16 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   const totalSteps = flags.steps ?? (flags.epochs ?? DEFAULT_EPOCHS) * Math.ceil(nTrain / batch);
 
   const config: MafRunConfig = {
-    maf: { inputSize: D, hiddenSize: s.hidden, nHidden: s.nHidden, nFlows: s.flows, ordering: s.ordering, ...(s.ordering === 'random' ? { seed: flags.seed } : {}) },
+    maf: {
+      inputSize: D,
+      hiddenSize: s.hidden,
+      nHidden: s.nHidden,
+      nFlows: s.flows,
+      ordering: s.ordering,
+      ...(s.ordering === 'random' ? { seed: flags.seed } : {}),
+      // Absent when 0, so the unbounded runs' checkpoints keep resuming (their config has no such key).
+      ...(s.logScaleBound !== 0 ? { logScaleBound: s.logScaleBound } : {}),
+    },
     data: {
       dataset: 'fashion-mnist',
       coordinates: 'y = logit(lambda + (1 - 2 lambda) x), x = (pixel + u) / 256, u ~ U[0,1)',

@@ -182,6 +182,42 @@ describe('inverse and forward are each other\'s inverse (float32, 1e-5)', () => 
   });
 });
 
+describe('bounded log-scales', () => {
+  test('alpha = B tanh(a / B): |alpha| <= B, log|det J| = returned logDet both ways, forward inverts inverse', () => {
+    const d = 4, bound = 0.6;
+    const def = mafDefinition({ inputSize: d, hiddenSize: 12, nHidden: 1, nFlows: 2, logScaleBound: bound });
+    const free = mafDefinition({ inputSize: d, hiddenSize: 12, nHidden: 1, nFlows: 2 });
+    const params = initMafParams(def, new Random(71));
+    perturb(params, 72, 0.8);
+    const x = randn(16, d, 73);
+    // The bound applied to the unbounded network's own output, computed here independently.
+    const a = madeParams(free.flows[0].made, params, x).alpha.arraySync();
+    const got = madeParams(def.flows[0].made, params, x).alpha.arraySync();
+    let bites = 0;
+    for (let r = 0; r < 16; r++) {
+      for (let j = 0; j < d; j++) {
+        expect(got[r][j]).toBeCloseTo(bound * Math.tanh(a[r][j] / bound), 5);
+        expect(Math.abs(got[r][j])).toBeLessThanOrEqual(Math.fround(bound)); // tanh rounds to 1 in float32 far out
+        if (Math.abs(a[r][j]) > bound) bites++;
+      }
+    }
+    expect(bites).toBeGreaterThan(0);
+    for (const seed of [1, 2]) {
+      const x0 = Array.from(new Random(seed).fillNormal(new Float32Array(d)));
+      const Jinv = jacobian((v) => mafInverse(def, params, v).z, x0);
+      expect(Math.abs(logAbsDet(Jinv) - mafInverse(def, params, tf.tensor2d(x0, [1, d])).logDet.dataSync()[0])).toBeLessThan(1e-4);
+      const Jfwd = jacobian((v) => mafForward(def, params, v).x, x0);
+      expect(Math.abs(logAbsDet(Jfwd) - mafForward(def, params, tf.tensor2d(x0, [1, d])).logDet.dataSync()[0])).toBeLessThan(1e-4);
+    }
+    const inv = mafInverse(def, params, x);
+    expect(maxAbsDiff(mafForward(def, params, inv.z).x, x)).toBeLessThan(1e-5);
+  });
+
+  test('the bound must be a positive number', () => {
+    expect(() => mafDefinition({ inputSize: 3, hiddenSize: 4, nHidden: 1, nFlows: 1, logScaleBound: 0 })).toThrow(/logScaleBound must be a positive number, got 0/);
+  });
+});
+
 describe('autodiff Jacobian of the density direction', () => {
   test.each([
     [2, 'sequential'],
