@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../runtime/core/random';
+import { nonFiniteRows } from '../runtime/core/flow';
 import { GanDefinition, discriminate, generate } from '../training/nets/gan-nets';
 import { Params } from '../training/nets/layers';
 import { MafDefinition, mafInverse } from '../training/nets/maf';
@@ -132,13 +133,8 @@ export function sampleParityCount(d: number, n = DEFAULT_PARITY_N): number {
 
 /** Indices of the rows of x [n, d] whose values are all finite. */
 export function finiteRows(x: Float32Array, n: number, d: number): number[] {
-  const rows: number[] = [];
-  for (let r = 0; r < n; r++) {
-    let ok = true;
-    for (let j = r * d; j < (r + 1) * d && ok; j++) ok = Number.isFinite(x[j]);
-    if (ok) rows.push(r);
-  }
-  return rows;
+  const bad = new Set(nonFiniteRows(x, n, d));
+  return Array.from({ length: n }, (_, r) => r).filter((r) => !bad.has(r));
 }
 
 function takeRows(x: Float32Array, rows: number[], d: number): Float32Array {

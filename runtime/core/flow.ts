@@ -34,8 +34,8 @@ export interface FlowSampleResult {
 /** Rounds of fresh latents `redrawDiverged` tries for a diverging row before it reports the row as diverged. */
 export const MAX_REDRAW_ROUNDS = 20;
 
-/** Rows of x [n, d] holding a non-finite value. */
-export function nonFiniteRows(x: Float32Array, n: number, d: number): number[] {
+/** Rows of x [n, d] (row-major) holding a non-finite value. */
+export function nonFiniteRows(x: ArrayLike<number>, n: number, d: number): number[] {
   const rows: number[] = [];
   for (let r = 0; r < n; r++) {
     for (let j = r * d; j < (r + 1) * d; j++) {

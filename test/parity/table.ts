@@ -1,4 +1,5 @@
 /** The parity table: for each model output, the max |difference| between every pair of runtimes. */
+import { nonFiniteRows } from '../../runtime/core/flow';
 
 export const RUNTIMES = ['tfjs', 'ort-node', 'ort-web-node', 'chromium-webgpu', 'chromium-wasm'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -29,16 +30,7 @@ export interface ParityRow {
 
 /** Rows of `a` (rows of `width` values) holding a non-finite value. */
 export function divergedRows(a: ArrayLike<number>, width: number): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < a.length / width; r++) {
-    for (let j = r * width; j < (r + 1) * width; j++) {
-      if (!Number.isFinite(a[j])) {
-        out.push(r);
-        break;
-      }
-    }
-  }
-  return out;
+  return nonFiniteRows(a, a.length / width, width);
 }
 
 /** maxAbs for sample rows: Infinity when different rows diverged, else over the rows both kept finite. */

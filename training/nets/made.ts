@@ -34,7 +34,7 @@ export interface MadeConfig {
   /** Seed of the random ordering (ignored for 'sequential'). */
   seed?: number;
   /**
-   * B > 0: the log-scale is alpha = B tanh(a / B) of the network's output a, so |alpha| < B in training, density
+   * B > 0: the log-scale is alpha = B tanh(a / B) of the network's output a, so |alpha| <= B in training, density
    * and sampling alike (absent: alpha = a). An unbounded alpha lets a sampled row run away (training/runs/maf-fmnist.md).
    */
   logScaleBound?: number;
