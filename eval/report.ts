@@ -73,7 +73,7 @@ export function evalMarkdown(r: EvalReport, comparison?: string): string {
 
   L.push('## Flows: test log-likelihood', '');
   L.push('The mean is the figure; the median bits/dim and the lowest row show whether a few rows own it.');
-  L.push('Diverged samples: drawn from the eval seed, those whose sequential sampling ran off to NaN/infinity (the sample grid draws them again).', '');
+  L.push("Diverged samples: drawn from the eval seed, those whose sequential sampling ran off: to NaN/infinity, or (image flows) to a logit beyond 5x the data's range (runtime/core/flow.ts divergedRows); the sample grid draws them again.", '');
   L.push('| model | test log-likelihood | bits/dim | median bits/dim | lowest row: log-likelihood | test rows | diverged samples | units |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const f of r.flows) {
     if (f.status !== 'evaluated') L.push(`| ${f.name} | not trained | - | - | - | - | - | - |`);

@@ -94,7 +94,7 @@ export interface FlowRow {
   /** The test row with the lowest log-likelihood (index in the test set, value in `units`). */
   lowest?: { index: number; logLik: number };
   n?: number;
-  /** Samples (from the eval seed) that diverged to NaN/infinity, of how many drawn; the grid redraws them. */
+  /** Samples (from the eval seed) that diverged (runtime/core/flow.ts divergedRows), of how many drawn; the grid redraws them. */
   diverged?: { rows: number; of: number };
   grid?: string;
   seconds?: number;

@@ -9,7 +9,7 @@ import { imageGrid } from '../../runtime/core/grid';
 import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
-import { MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
+import { divergenceBound, MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
 import { encodePng, gridPng } from '../../runtime/png';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
 
@@ -30,12 +30,13 @@ function rowList(rows: number[]): string {
 }
 
 /** What the command says about diverged flow samples ('' when none diverged). */
-export function divergenceText(r: { n: number; diverged: number[]; redrawn: number[] }, redrawAsked: boolean): string {
+export function divergenceText(r: { n: number; diverged: number[]; redrawn: number[] }, redrawAsked: boolean, bound = Infinity): string {
+  const rule = Number.isFinite(bound) ? `NaN/infinity or some |x| > ${+bound.toPrecision(4)}, far outside the data` : 'NaN/infinity';
   const parts: string[] = [];
   if (r.redrawn.length > 0) parts.push(`${r.redrawn.length} of ${r.n} samples diverged and ${r.redrawn.length === 1 ? 'was' : 'were'} drawn again from fresh latents (rows ${rowList(r.redrawn)})`);
   if (r.diverged.length > 0) {
     const hint = redrawAsked ? `still after ${MAX_REDRAW_ROUNDS} fresh latents each` : '--redraw-diverged draws fresh latents for them';
-    parts.push(`warning: ${r.diverged.length} of ${r.n} samples diverged to NaN/infinity (rows ${rowList(r.diverged)}; their non-finite pixels are drawn black): ${hint}`);
+    parts.push(`warning: ${r.diverged.length} of ${r.n} samples diverged (${rule}; rows ${rowList(r.diverged)}; their non-finite pixels are drawn black): ${hint}`);
   }
   return parts.map((p) => `; ${p}`).join('');
 }
@@ -90,7 +91,7 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
       } else {
         throw new Error(`model ${card.name}: ${spec.dims}-D samples in "${spec.space}" have no picture (only 2-D flows and image flows do)`);
       }
-      via = `${s.ms.toFixed(0)} ms on ${flow.provider} (${flow.providerNote})${divergenceText(s, o.redrawDiverged === true)}`;
+      via = `${s.ms.toFixed(0)} ms on ${flow.provider} (${flow.providerNote})${divergenceText(s, o.redrawDiverged === true, divergenceBound(spec.transform))}`;
     } finally {
       await flow.release();
     }
@@ -111,7 +112,7 @@ export function registerSample(program: Command): void {
     .option('--cols <cols>', 'grid columns')
     .option('--provider <p>', 'execution provider: auto (CUDA if installed, else CPU), cuda, cpu, webgpu', 'auto')
     .option('--models <dir>', 'folder of exported models', 'models')
-    .option('--redraw-diverged', 'flows: a sample that diverges (NaN/infinity: the sequential sampler left the data) is drawn again from fresh latents')
+    .option('--redraw-diverged', 'flows: a sample that diverges (the sequential sampler left the data: NaN/infinity, or for image flows a logit 5x beyond the data\'s range) is drawn again from fresh latents')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (model: string, opts: { n: string; seed: string; label?: string; cols?: string; provider: string; models: string; out: string; redrawDiverged?: boolean }) => {
       const line = await sampleToPng(model, {

@@ -7,6 +7,8 @@ import { mafSampleGraph } from '../graphs/maf-sample-loop';
 import { ExportJob } from '../export-model';
 import { WeightMap } from '../lower/types';
 import { mafParity } from '../validate';
+import { transformOfDetails } from '../../runtime/core/card';
+import { divergenceBound } from '../../runtime/core/flow';
 
 export const MAF_FILES = { logProb: 'model.onnx', sample: 'sample.onnx' } as const;
 
@@ -40,6 +42,12 @@ export function mafJob(input: MafJobInput): ExportJob {
     ],
     facts: { latentSize: d, numClasses: 0, classNames: [], data: input.data, training: input.training },
     reference: input.reference,
-    parity: (bytes) => mafParity(def, input.params, MAF_FILES, { logProb: bytes.get(MAF_FILES.logProb)!, sample: bytes.get(MAF_FILES.sample)! }, { n: input.parityN, real: input.real }),
+    parity: (bytes) =>
+      mafParity(def, input.params, MAF_FILES, { logProb: bytes.get(MAF_FILES.logProb)!, sample: bytes.get(MAF_FILES.sample)! }, {
+        n: input.parityN,
+        real: input.real,
+        // The bound the runtimes will read from this card: validated here with the same rule.
+        sampleBound: divergenceBound(transformOfDetails(input.data.details ?? {}, d, name)),
+      }),
   };
 }

@@ -234,8 +234,11 @@ function numList(where: string, field: string, v: unknown, n: number): number[] 
  * pixels, 256 levels unless `levels`). Nothing recognisable: x is the data as given.
  */
 export function dataTransform(card: ModelCard, where: string): DataTransform {
-  const details = card.data?.details ?? {};
-  const d = card.latentSize;
+  return transformOfDetails(card.data?.details ?? {}, card.latentSize, where);
+}
+
+/** dataTransform from the `data.details` object alone (d: the flow's dimensions). */
+export function transformOfDetails(details: Record<string, unknown>, d: number, where: string): DataTransform {
   let t = details.transform;
   if (t === undefined) {
     if (details.mean !== undefined && details.std !== undefined) t = { kind: 'standardize', mean: details.mean, std: details.std };

@@ -9,6 +9,7 @@ import { discriminate, GanDefinition, generate } from '../../training/nets/gan-n
 import { Params } from '../../training/nets/layers';
 import { MafDefinition, mafLogProb, mafSample } from '../../training/nets/maf';
 import type { ParityJob } from './runtimes';
+import { keptRows } from '../../export/validate';
 
 export const TOLERANCE = { image: 1e-4, logit: 1e-4, logProb: 1e-3, sample: 1e-3 };
 
@@ -21,8 +22,9 @@ export interface ParityCase {
   job: ParityJob;
   /** tfjs's answer, or undefined where tfjs is too slow to be a reference (see mafCases). */
   tfjs?: Float32Array;
-  /** Flow samples: values per row (see ParityRow.rowWidth). */
+  /** Flow samples: values per row and the divergence bound (see ParityRow.rowWidth, rowBound). */
   rowWidth?: number;
+  rowBound?: number;
 }
 
 const toRows = (flat: Float32Array, d: number) => Array.from({ length: flat.length / d }, (_, i) => Array.from(flat.subarray(i * d, (i + 1) * d)));
@@ -48,9 +50,13 @@ export const TFJS_SAMPLE_MAX_D = 64;
  * log_prob on 8 of the model's own samples plus `extra` rows (N(0, I) draws for random-init fixtures, real data for
  * trained models: a trained flow can overflow far from its data), and `nSample` samples from seed 5.
  */
-export function mafCases(name: string, dir: string, def: MafDefinition, params: Params, nSample: number, extra: { rows: Float32Array; what: string } | 'normal'): ParityCase[] {
+export function mafCases(name: string, dir: string, def: MafDefinition, params: Params, nSample: number, extra: { rows: Float32Array; what: string } | 'normal', bound = Infinity): ParityCase[] {
   const d = def.inputSize;
-  const own = tf.tidy(() => mafSample(def, params, 8, 3).dataSync() as Float32Array);
+  // The density is compared on the samples that stay in range: float32 does not invert a runaway row (see divergedRows).
+  const drawn = tf.tidy(() => mafSample(def, params, 8, 3).dataSync() as Float32Array);
+  const keep = keptRows(drawn, 8, d, bound);
+  const own = new Float32Array(keep.length * d);
+  keep.forEach((r, i) => own.set(drawn.subarray(r * d, (r + 1) * d), i * d));
   const more = extra === 'normal' ? new Random(4).fillNormal(new Float32Array(8 * d)) : extra.rows;
   const rows = new Float32Array(own.length + more.length);
   rows.set(own);
@@ -62,7 +68,7 @@ export function mafCases(name: string, dir: string, def: MafDefinition, params: 
     {
       model: name,
       output: `log_prob [${n}]`,
-      inputs: `8 of the model's samples + ${extra === 'normal' ? '8 x ~ N(0, I)' : extra.what}`,
+      inputs: `${keep.length < 8 ? `the ${keep.length} of 8 model samples (seed 3) that stay in range` : "8 of the model's samples"} + ${extra === 'normal' ? '8 x ~ N(0, I)' : extra.what}`,
       tolerance: TOLERANCE.logProb,
       unit: 'nats',
       job: { kind: 'flow-logprob', model: dir, rows: toRows(rows, d) },
@@ -77,6 +83,7 @@ export function mafCases(name: string, dir: string, def: MafDefinition, params: 
       job: { kind: 'flow-sample', model: dir, n: nSample, seed: 5 },
       tfjs: xs,
       rowWidth: d,
+      ...(Number.isFinite(bound) ? { rowBound: bound } : {}),
     },
   ];
 }

@@ -12,6 +12,8 @@ import * as path from 'path';
 import { readModelCard } from '../../runtime/node';
 import { projectRoot } from '../../runtime/paths';
 import { Random } from '../../runtime/core/random';
+import { flowSpec } from '../../runtime/core/card';
+import { divergenceBound } from '../../runtime/core/flow';
 import { ganNetConfigOf } from '../../export/gan-export-kinds';
 import { makeMoons } from '../../training/data/moons';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
@@ -51,7 +53,7 @@ const dirs = (process.env.DGM_PARITY_MODELS ?? '').split(',').map((s) => s.trim(
         const data = (card.data?.details ?? {}) as { dataset?: string; seed?: number; n?: number };
         let extra: { rows: Float32Array; what: string } = { rows: new Float32Array(0), what: 'no other rows' };
         if (data.dataset === 'moons') extra = { rows: makeMoons({ seed: data.seed, n: data.n }).test.slice(0, 16), what: '8 two-moons test points (standardized, as trained)' };
-        cases.push(...mafCases(card.name, dir, def, params, 8, extra));
+        cases.push(...mafCases(card.name, dir, def, params, 8, extra, divergenceBound(flowSpec(card, dir).transform)));
         params.forEach((v) => v.dispose());
       } else {
         throw new Error(`${dir}: a ${card.family} model; the parity suite covers GANs and flows`);

@@ -73,6 +73,7 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
     tolerance: c.tolerance,
     unit: c.unit,
     ...(c.rowWidth ? { rowWidth: c.rowWidth } : {}),
+    ...(c.rowBound !== undefined ? { rowBound: c.rowBound } : {}),
     results: {
       ...(c.tfjs ? { tfjs: c.tfjs } : {}),
       'ort-node': results['ort-node'][i].data,

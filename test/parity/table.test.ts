@@ -18,3 +18,15 @@ test('the table reports the diverged rows and compares the rest; without rowWidt
   expect(pairErrors(plain)[0].err).toBe(Infinity);
   expect(parityMarkdown([{ ...row, results: { 'ort-node': a, 'ort-web-node': [1, 2, 3, 4, 5, 6] } }])).toContain('diverged rows differ: node [1], web-node []');
 });
+
+test('with rowBound, a finite row beyond the bound diverged: compared only when every runtime agrees it did', () => {
+  const a = [1, 2, 3e4, 4, 5, 6];
+  const b = [1.5, 2, 3.0001e4, 4, 5, 6];
+  const row = { model: 'm', output: 'samples [3, 2]', inputs: 'seed 5', tolerance: 1, unit: '', results: { 'ort-node': a, 'ort-web-node': b }, rowWidth: 2, rowBound: 100 };
+  expect(pairErrors(row)).toEqual([{ a: 'ort-node', b: 'ort-web-node', err: 0.5 }]);
+  expect(parityMarkdown([row])).toContain('rows 1 diverged (NaN/infinity or |x| > 100) in every runtime');
+  // Without the bound the runaway row is compared like any other.
+  const { rowBound: _, ...unbounded } = row;
+  expect(pairErrors(unbounded)[0].err).toBeCloseTo(1, 6);
+  expect(maxAbsRows(a, [1, 2, 99, 4, 5, 6], 2, 100)).toBe(Infinity);
+});

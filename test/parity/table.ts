@@ -1,5 +1,5 @@
 /** The parity table: for each model output, the max |difference| between every pair of runtimes. */
-import { nonFiniteRows } from '../../runtime/core/flow';
+import { divergedRows as rowsDiverged } from '../../runtime/core/flow';
 
 export const RUNTIMES = ['tfjs', 'ort-node', 'ort-web-node', 'chromium-webgpu', 'chromium-wasm'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -26,17 +26,19 @@ export interface ParityRow {
    * data); two runtimes agree when the same rows diverge and the other rows are within the tolerance.
    */
   rowWidth?: number;
+  /** Flow samples: a row with a value beyond +-rowBound diverged too (runtime/core/flow.ts divergenceBound). */
+  rowBound?: number;
 }
 
-/** Rows of `a` (rows of `width` values) holding a non-finite value. */
-export function divergedRows(a: ArrayLike<number>, width: number): number[] {
-  return nonFiniteRows(a, a.length / width, width);
+/** Rows of `a` (rows of `width` values) that diverged: NaN, an infinity, or a value beyond +-bound. */
+export function divergedRows(a: ArrayLike<number>, width: number, bound = Infinity): number[] {
+  return rowsDiverged(a, a.length / width, width, bound);
 }
 
-/** maxAbs for sample rows: Infinity when different rows diverged, else over the rows both kept finite. */
-export function maxAbsRows(a: ArrayLike<number>, b: ArrayLike<number>, width: number): number {
-  const da = divergedRows(a, width);
-  if (da.join() !== divergedRows(b, width).join()) return Infinity;
+/** maxAbs for sample rows: Infinity when different rows diverged, else over the rows neither diverged on. */
+export function maxAbsRows(a: ArrayLike<number>, b: ArrayLike<number>, width: number, bound = Infinity): number {
+  const da = divergedRows(a, width, bound);
+  if (da.join() !== divergedRows(b, width, bound).join()) return Infinity;
   const skip = new Set(da);
   let m = 0;
   for (let r = 0; r < a.length / width; r++) {
@@ -70,7 +72,7 @@ export function pairErrors(row: ParityRow): PairError[] {
   for (let i = 0; i < have.length; i++) {
     for (let j = i + 1; j < have.length; j++) {
       const [a, b] = [row.results[have[i]]!, row.results[have[j]]!];
-      out.push({ a: have[i], b: have[j], err: row.rowWidth ? maxAbsRows(a, b, row.rowWidth) : maxAbs(a, b) });
+      out.push({ a: have[i], b: have[j], err: row.rowWidth ? maxAbsRows(a, b, row.rowWidth, row.rowBound) : maxAbs(a, b) });
     }
   }
   return out;
@@ -79,11 +81,12 @@ export function pairErrors(row: ParityRow): PairError[] {
 /** Which sample rows diverged, per runtime ('' when none did anywhere). */
 function divergedText(row: ParityRow): string {
   if (!row.rowWidth) return '';
-  const per = RUNTIMES.filter((r) => row.results[r] !== undefined).map((r) => [r, divergedRows(row.results[r]!, row.rowWidth!)] as const);
+  const per = RUNTIMES.filter((r) => row.results[r] !== undefined).map((r) => [r, divergedRows(row.results[r]!, row.rowWidth!, row.rowBound)] as const);
   if (per.every(([, d]) => d.length === 0)) return '';
   const same = per.every(([, d]) => d.join() === per[0][1].join());
+  const rule = row.rowBound !== undefined && Number.isFinite(row.rowBound) ? `NaN/infinity or |x| > ${+row.rowBound.toPrecision(4)}` : 'NaN/infinity';
   return same
-    ? `; rows ${per[0][1].join(', ')} diverged (NaN/infinity) in every runtime and the others are compared`
+    ? `; rows ${per[0][1].join(', ')} diverged (${rule}) in every runtime and the others are compared`
     : `; diverged rows differ: ${per.map(([r, d]) => `${SHORT[r]} [${d.join(', ')}]`).join(', ')}`;
 }
 

@@ -4,7 +4,7 @@
  * and that every other row is left as it was.
  */
 import { Engine, OrtLike, OrtTensorLike } from '../../runtime/core/engine';
-import { FlowCore, MAX_REDRAW_ROUNDS, nonFiniteRows } from '../../runtime/core/flow';
+import { FlowCore, MAX_REDRAW_ROUNDS, divergedRows, divergenceBound } from '../../runtime/core/flow';
 import { FlowSpec } from '../../runtime/core/card';
 import { latentNoise } from '../../runtime/core/noise';
 import { Random } from '../../runtime/core/random';
@@ -12,7 +12,7 @@ import { divergenceText } from '../../cli/commands/sample';
 
 const D = 3;
 
-function fakeOrt(threshold: number): OrtLike {
+function fakeOrt(threshold: number, runaway = NaN): OrtLike {
   class T implements OrtTensorLike {
     constructor(readonly type: string, readonly data: Float32Array, readonly dims: readonly number[]) {}
   }
@@ -25,7 +25,7 @@ function fakeOrt(threshold: number): OrtLike {
         run: async (feeds: Record<string, OrtTensorLike>) => {
           const z = feeds.z.data as Float32Array;
           const x = Float32Array.from(z);
-          for (let r = 0; r < z.length / D; r++) if (z[r * D] > threshold) x[r * D + 1] = NaN;
+          for (let r = 0; r < z.length / D; r++) if (z[r * D] > threshold) x[r * D + 1] = runaway;
           return { x: new T('float32', x, feeds.z.dims) };
         },
         release: async () => undefined,
@@ -34,9 +34,9 @@ function fakeOrt(threshold: number): OrtLike {
   };
 }
 
-function flow(threshold: number): FlowCore {
-  const spec: FlowSpec = { name: 'stand-in', kind: 'maf', description: '', dims: D, space: 'x', transform: { kind: 'identity' }, sample: { file: 'sample.onnx', z: 'z', x: 'x' } };
-  return new FlowCore(spec, async () => Engine.create(fakeOrt(threshold), new Uint8Array(0), 'cpu'));
+function flow(threshold: number, runaway = NaN, transform: FlowSpec['transform'] = { kind: 'identity' }): FlowCore {
+  const spec: FlowSpec = { name: 'stand-in', kind: 'maf', description: '', dims: D, space: 'x', transform, sample: { file: 'sample.onnx', z: 'z', x: 'x' } };
+  return new FlowCore(spec, async () => Engine.create(fakeOrt(threshold, runaway), new Uint8Array(0), 'cpu'));
 }
 
 const rowOf = (a: Float32Array, r: number) => Array.from(a.subarray(r * D, (r + 1) * D));
@@ -49,7 +49,7 @@ test('without redraw: the diverged rows are reported and the rest is the seed\'s
   const s = await flow(1).sample({ n, seed: 7 });
   expect(s.diverged).toEqual(want);
   expect(s.redrawn).toEqual([]);
-  expect(nonFiniteRows(s.x, n, D)).toEqual(want);
+  expect(divergedRows(s.x, n, D)).toEqual(want);
 });
 
 test('with redraw: diverged rows get fresh latents from Random(seed, round), the others are untouched', async () => {
@@ -89,9 +89,24 @@ test('redrawDiverged must be a boolean', async () => {
 test('dgm sample says which samples diverged and what --redraw-diverged does', () => {
   expect(divergenceText({ n: 36, diverged: [], redrawn: [] }, false)).toBe('');
   expect(divergenceText({ n: 36, diverged: [2, 7], redrawn: [] }, false)).toBe(
-    '; warning: 2 of 36 samples diverged to NaN/infinity (rows 2, 7; their non-finite pixels are drawn black): --redraw-diverged draws fresh latents for them',
+    '; warning: 2 of 36 samples diverged (NaN/infinity; rows 2, 7; their non-finite pixels are drawn black): --redraw-diverged draws fresh latents for them',
   );
+  expect(divergenceText({ n: 36, diverged: [2], redrawn: [] }, false, 69.0776)).toContain('1 of 36 samples diverged (NaN/infinity or some |x| > 69.08, far outside the data; rows 2;');
   expect(divergenceText({ n: 36, diverged: [], redrawn: [2, 7] }, true)).toBe('; 2 of 36 samples diverged and were drawn again from fresh latents (rows 2, 7)');
   expect(divergenceText({ n: 36, diverged: [], redrawn: [4] }, true)).toBe('; 1 of 36 samples diverged and was drawn again from fresh latents (rows 4)');
   expect(divergenceText({ n: 36, diverged: [7], redrawn: [2, 7] }, true)).toContain(`still after ${MAX_REDRAW_ROUNDS} fresh latents each`);
+});
+
+test('an image flow in logit coordinates: a finite row far outside the data diverged too; elsewhere only NaN/inf counts', async () => {
+  const n = 40;
+  const z = latentNoise(7, n, D);
+  const runaway = Array.from({ length: n }, (_, r) => r).filter((r) => z[r * D] > 1);
+  const logit = { kind: 'logit' as const, lambda: 1e-6, levels: 256 };
+  const bound = divergenceBound(logit);
+  expect((await flow(1, 1.01 * bound, logit).sample({ n, seed: 7 })).diverged).toEqual(runaway);
+  expect((await flow(1, 0.99 * bound, logit).sample({ n, seed: 7 })).diverged).toEqual([]);
+  expect((await flow(1, 1e9).sample({ n, seed: 7 })).diverged).toEqual([]);
+  const redrawn = await flow(1, 1e9, logit).sample({ n, seed: 7, redrawDiverged: true });
+  expect(redrawn.redrawn).toEqual(runaway);
+  expect(divergedRows(redrawn.x, n, D, bound)).toEqual(redrawn.diverged);
 });
