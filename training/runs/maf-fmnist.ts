@@ -72,6 +72,8 @@ export const MAF_FMNIST_DEFAULTS = {
 };
 // Sized to train in about an hour on the 2-core machine this was developed on: with hidden 1024, a step of 100 images
 // takes ~0.5-0.7 s on wasm with 2 threads (~6 min per epoch of 500 steps, validation ~15 s), so 9 epochs.
+// A faster machine of the same kind ran an epoch in 76-103 s, but 36-epoch runs there let a few test images own the
+// mean (infinite, or 4.13 bits/dim with logScaleBound=5; training/runs/maf-fmnist.md), so the default stays 9.
 const DEFAULT_EPOCHS = 9;
 const DEFAULT_BATCH = 100;
 const FIGURE_SEED = 4321;
