@@ -8,7 +8,8 @@ import { ExportError, LowerContext } from '../lower/types';
 /** One MADE pass on h [N, D]: mu, alpha [N, D] each. */
 export function madePass(ctx: LowerContext, made: MadeDefinition, h: string, k: number): { mu: string; alpha: string } {
   const d = made.inputSize;
-  const out = lowerStack(ctx, made.stack, { layout: 'vec', name: h, features: d });
+  const input = conditionerInputNode(ctx.g, ctx.g, made, h, `flow${k}`);
+  const out = lowerStack(ctx, made.stack, { layout: 'vec', name: input, features: d });
   if (out.layout !== 'vec' || out.features !== 2 * d || out.perm) {
     throw new ExportError(`model "${ctx.model}": MADE of flow ${k} must output [N, ${2 * d}] (mu, alpha)`);
   }
@@ -25,6 +26,17 @@ export function boundLogScaleNode(g: GraphBuilder, outer: GraphBuilder, made: Pi
   if (b === undefined) return a;
   const t = g.op('Tanh', [g.op('Div', [a, outer.floatScalar(b)], {}, `${name}.alpha_over_bound`)], {}, `${name}.alpha_tanh`);
   return g.op('Mul', [t, outer.floatScalar(b)], {}, `${name}.alpha_bounded`);
+}
+
+/**
+ * made.ts conditionerInput as nodes of `g` (constants go to `outer`): S * Tanh(h / S) when the MADE has a
+ * conditioner bound, else h itself.
+ */
+export function conditionerInputNode(g: GraphBuilder, outer: GraphBuilder, made: Pick<MadeDefinition, 'conditionerBound'>, h: string, name: string): string {
+  const s = made.conditionerBound;
+  if (s === undefined) return h;
+  const t = g.op('Tanh', [g.op('Div', [h, outer.floatScalar(s)], {}, `${name}.conditioner_over_bound`)], {}, `${name}.conditioner_tanh`);
+  return g.op('Mul', [t, outer.floatScalar(s)], {}, `${name}.conditioner_in`);
 }
 
 export function checkDefinition(def: MafDefinition, model: string): void {

@@ -6,7 +6,7 @@
  * Incremental, as madeForward does it in tfjs: the loop carries the first layer's pre-activation `pre` [N, H0].
  * Step t sets the dimension i of degree t from the two output columns of i alone,
  *   x_i = mu_i + z_i * exp(alpha_i),  (mu_i, alpha_i) = h(pre) . W_out[:, (i, D+i)] + b_out[(i, D+i)],
- * then adds x_i's rank-1 term to `pre` (pre += x_i * W0m[i, :]). A dimension not yet set contributes nothing, as
+ * then adds x_i's rank-1 term to `pre` (pre += c(x_i) * W0m[i, :], c the conditioner input of made.ts). A dimension not yet set contributes nothing, as
  * the zero it would be in a full pass, so a value that is not yet valid never meets a masked-out weight. A step
  * costs O(N·H) for the first and last layers instead of a whole MADE pass, O(N·D·H). The steps' x_i come out as a
  * scan output [D, N] in degree order.
@@ -19,7 +19,7 @@ import { DataType } from '../onnx/proto';
 import { lowerStack } from '../lower/stack';
 import { ExportError, LowerContext, WeightMap, getWeight } from '../lower/types';
 import { BuiltGraph } from './built-graph';
-import { boundLogScaleNode, checkDefinition } from './maf-made-pass';
+import { boundLogScaleNode, checkDefinition, conditionerInputNode } from './maf-made-pass';
 
 /** A masked layer's kernel with its mask multiplied in: [nIn, nOut] row-major. */
 function maskedKernel(ctx: LowerContext, layer: Extract<MadeDefinition['stack'][number], { kind: 'maskedDense' }>): Float32Array {
@@ -89,7 +89,9 @@ function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: 
   const zi = body.op('Gather', [z, i], { axis: attr.int(1) }, `flow${k}.z_i`);
   const xi = body.op('Add', [mu, body.op('Mul', [zi, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_i`);
   const row = body.op('Gather', [w0, i], { axis: attr.int(0) }, `flow${k}.w0_row`);
-  const term = body.op('Mul', [body.op('Unsqueeze', [xi, g.int64s([1])], {}, `flow${k}.x_i_col`), row], {}, `flow${k}.rank1`);
+  // The network reads c(x_i) (made.ts conditionerInput); the output keeps x_i itself.
+  const ci = conditionerInputNode(body, g, made, xi, `flow${k}.step`);
+  const term = body.op('Mul', [body.op('Unsqueeze', [ci, g.int64s([1])], {}, `flow${k}.x_i_col`), row], {}, `flow${k}.rank1`);
   const preOut = body.op('Add', [preIn, term], {}, `flow${k}.pre_out`);
   // A body output may not be a body input itself: pass the condition through an Identity.
   body.outputValue(body.op('Identity', [condIn], {}, `flow${k}.cond_out`), DataType.BOOL, []);

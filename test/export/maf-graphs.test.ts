@@ -26,6 +26,9 @@ const CONFIGS: [string, MafConfig][] = [
   // Log-scales B tanh(a / B): a graph without the bound would give other mu's and alphas everywhere.
   ['maf-d5-bounded', { inputSize: 5, hiddenSize: 12, nHidden: 1, nFlows: 3, logScaleBound: 0.75 }],
   ['maf-d4-linear-bounded', { inputSize: 4, hiddenSize: 4, nHidden: 0, nFlows: 2, logScaleBound: 0.5 }],
+  // The network reads S tanh(h / S), in the density pass and in the sampling Loop's rank-1 updates alike.
+  ['maf-d5-conditioner-bound', { inputSize: 5, hiddenSize: 12, nHidden: 2, nFlows: 3, conditionerBound: 0.6 }],
+  ['maf-d4-linear-both-bounds', { inputSize: 4, hiddenSize: 4, nHidden: 0, nFlows: 2, conditionerBound: 0.5, logScaleBound: 0.5 }],
   // Masked layers of 520x600 and 600x1040: big and sparse enough to be lowered as staircases of Gemms
   // (export/lower/dense.ts).
   ['maf-d520-staircase', { inputSize: 520, hiddenSize: 600, nHidden: 1, nFlows: 2 }],

@@ -38,12 +38,21 @@ export interface MadeConfig {
    * and sampling alike (absent: alpha = a). An unbounded alpha lets a sampled row run away (training/runs/maf-fmnist.md).
    */
   logScaleBound?: number;
+  /**
+   * S > 0: the masked network reads S tanh(x / S) instead of x, so mu and alpha are bounded functions of the
+   * conditioning inputs and a value far off the data (an outlier pixel, an intermediate of a runaway row) cannot
+   * drive the conditionals of later dimensions into linear extrapolation (absent: the network reads x). The affine
+   * step itself still uses x, so the flow stays exactly invertible with log|det| = -sum alpha.
+   */
+  conditionerBound?: number;
 }
 
 export interface MadeDefinition {
   inputSize: number;
   /** See MadeConfig.logScaleBound. */
   logScaleBound?: number;
+  /** See MadeConfig.conditionerBound. */
+  conditionerBound?: number;
   /** Degree of each input column, a permutation of 0..D-1: output i sees input j iff degrees[j] < degrees[i]. */
   degrees: number[];
   /** [N, D] -> [N, 2D]: mu in columns 0..D-1, alpha in columns D..2D-1. */
@@ -92,7 +101,19 @@ export function madeDefinition(cfg: MadeConfig, prefix = 'made'): MadeDefinition
     }
     made.logScaleBound = cfg.logScaleBound;
   }
+  if (cfg.conditionerBound !== undefined) {
+    if (!(typeof cfg.conditionerBound === 'number' && Number.isFinite(cfg.conditionerBound) && cfg.conditionerBound > 0)) {
+      throw new Error(`MADE config: conditionerBound must be a positive number, got ${JSON.stringify(cfg.conditionerBound)}`);
+    }
+    made.conditionerBound = cfg.conditionerBound;
+  }
   return made;
+}
+
+/** What the masked network reads: S tanh(x / S) with a conditioner bound S, else x itself. */
+export function conditionerInput<T extends tf.Tensor>(made: Pick<MadeDefinition, 'conditionerBound'>, x: T): T {
+  const s = made.conditionerBound;
+  return s === undefined ? x : (tf.mul(tf.tanh(tf.div(x, s)), s) as T);
 }
 
 /** The log-scale from the network's alpha columns: B tanh(a / B) with a bound B, else a itself. */
@@ -113,7 +134,7 @@ export function madeUnseenInputs(cfg: Pick<MadeConfig, 'inputSize' | 'hiddenSize
 
 /** mu, alpha: [N, D] each, from one pass of the masked network. */
 export function madeParams(made: MadeDefinition, params: Params, x: tf.Tensor2D): { mu: tf.Tensor2D; alpha: tf.Tensor2D } {
-  const out = applyStack(made.stack, params, x, { training: false }) as tf.Tensor2D;
+  const out = applyStack(made.stack, params, conditionerInput(made, x), { training: false }) as tf.Tensor2D;
   const [mu, a] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
   return { mu, alpha: boundLogScale(made, a) };
 }
@@ -176,8 +197,8 @@ export function madeForward(made: MadeDefinition, params: Params, z: tf.Tensor2D
       const xi = tf.add(mu, tf.mul(tf.slice(z, [0, i], [n, 1]), tf.exp(alpha))) as tf.Tensor2D;
       return {
         xi,
-        // The outer product x_i (x) W0m[i, :] as a product with one term: exact, and fast on every backend.
-        pre: tf.add(pre, tf.matMul(xi, tf.slice(w0, [i, 0], [1, w0.shape[1]]))) as tf.Tensor2D,
+        // The outer product c(x_i) (x) W0m[i, :] as a product with one term: exact, and fast on every backend.
+        pre: tf.add(pre, tf.matMul(conditionerInput(made, xi), tf.slice(w0, [i, 0], [1, w0.shape[1]]))) as tf.Tensor2D,
         logDet: tf.add(logDet, alpha) as tf.Tensor2D,
       };
     });

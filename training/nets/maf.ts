@@ -30,6 +30,8 @@ export interface MafConfig {
   seed?: number;
   /** Every MADE's log-scale bound (made.ts MadeConfig.logScaleBound); absent: unbounded. */
   logScaleBound?: number;
+  /** Every MADE's conditioner bound (made.ts MadeConfig.conditionerBound); absent: the network reads x. */
+  conditionerBound?: number;
 }
 
 export interface MafFlow {
@@ -60,6 +62,7 @@ export function mafDefinition(config: MafConfig): MafDefinition {
         ordering: config.ordering,
         seed: config.seed === undefined ? undefined : config.seed + k,
         ...(config.logScaleBound === undefined ? {} : { logScaleBound: config.logScaleBound }),
+        ...(config.conditionerBound === undefined ? {} : { conditionerBound: config.conditionerBound }),
       },
       `flow${k}`,
     );

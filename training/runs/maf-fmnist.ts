@@ -59,6 +59,8 @@ export const MAF_FMNIST_DEFAULTS = {
   init: 'identity',
   /** B > 0: log-scales B tanh(a / B) (made.ts); 0: unbounded (every run so far). */
   logScaleBound: 0,
+  /** S > 0: every MADE's network reads S tanh(h / S) (made.ts conditionerBound); 0: it reads h (every run before). */
+  conditionerBound: 0,
   lambda: DEFAULT_LOGIT_LAMBDA,
   /** Images held out of the 60000 for validation. */
   valSize: 10000,
@@ -140,6 +142,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   const s = readSettings(flags.set, MAF_FMNIST_DEFAULTS);
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
   if (!(Number.isFinite(s.logScaleBound) && s.logScaleBound >= 0)) throw new Error(`--set logScaleBound=${s.logScaleBound}: expected 0 (unbounded) or a positive number`);
+  if (!(Number.isFinite(s.conditionerBound) && s.conditionerBound >= 0)) throw new Error(`--set conditionerBound=${s.conditionerBound}: expected 0 (none) or a positive number`);
   for (const k of ['valSize', 'nTrain', 'nEval', 'plotEvery', 'samples'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 0) throw new Error(`--set ${k}=${s[k]}: expected a non-negative integer`);
   }
@@ -168,6 +171,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
       ...(s.ordering === 'random' ? { seed: flags.seed } : {}),
       // Absent when 0, so the unbounded runs' checkpoints keep resuming (their config has no such key).
       ...(s.logScaleBound !== 0 ? { logScaleBound: s.logScaleBound } : {}),
+      ...(s.conditionerBound !== 0 ? { conditionerBound: s.conditionerBound } : {}),
     },
     data: {
       dataset: 'fashion-mnist',

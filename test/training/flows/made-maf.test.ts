@@ -218,6 +218,42 @@ describe('bounded log-scales', () => {
   });
 });
 
+describe('bounded conditioner inputs', () => {
+  test('the network reads S tanh(x / S): mu, alpha of the unbounded network at the squashed input, the step uses x itself', () => {
+    const d = 4, bound = 0.7;
+    const def = mafDefinition({ inputSize: d, hiddenSize: 12, nHidden: 1, nFlows: 2, conditionerBound: bound });
+    const free = mafDefinition({ inputSize: d, hiddenSize: 12, nHidden: 1, nFlows: 2 });
+    const params = initMafParams(def, new Random(81));
+    perturb(params, 82, 0.8);
+    const x = tf.mul(randn(16, d, 83), 3) as tf.Tensor2D;
+    // Independently: squash by hand, feed the plain network, then take the affine step on the raw x.
+    const squashed = tf.tensor2d((x.arraySync() as number[][]).map((r) => r.map((v) => bound * Math.tanh(v / bound))));
+    const ref = madeParams(free.flows[0].made, params, squashed);
+    const got = madeParams(def.flows[0].made, params, x);
+    expect(maxAbsDiff(got.mu, ref.mu)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got.alpha, ref.alpha)).toBeLessThan(1e-5);
+    const zRef = tf.mul(tf.sub(x, ref.mu), tf.exp(tf.neg(ref.alpha)));
+    expect(maxAbsDiff(madeInverse(def.flows[0].made, params, x).z, zRef as tf.Tensor2D)).toBeLessThan(1e-4);
+    // Far-off inputs give the conditionals of the squashed network's saturation, not an extrapolation.
+    const far = tf.mul(x, 1e4) as tf.Tensor2D;
+    const farRef = madeParams(free.flows[0].made, params, tf.mul(tf.sign(far), bound) as tf.Tensor2D);
+    expect(maxAbsDiff(madeParams(def.flows[0].made, params, far).alpha, farRef.alpha)).toBeLessThan(1e-4);
+    for (const seed of [1, 2]) {
+      const x0 = Array.from(new Random(seed).fillNormal(new Float32Array(d)));
+      const Jinv = jacobian((v) => mafInverse(def, params, v).z, x0);
+      expect(Math.abs(logAbsDet(Jinv) - mafInverse(def, params, tf.tensor2d(x0, [1, d])).logDet.dataSync()[0])).toBeLessThan(1e-4);
+      const Jfwd = jacobian((v) => mafForward(def, params, v).x, x0);
+      expect(Math.abs(logAbsDet(Jfwd) - mafForward(def, params, tf.tensor2d(x0, [1, d])).logDet.dataSync()[0])).toBeLessThan(1e-4);
+    }
+    const inv = mafInverse(def, params, x);
+    expect(maxAbsDiff(mafForward(def, params, inv.z).x, x)).toBeLessThan(1e-4);
+  });
+
+  test('the conditioner bound must be a positive number', () => {
+    expect(() => mafDefinition({ inputSize: 3, hiddenSize: 4, nHidden: 1, nFlows: 1, conditionerBound: -1 })).toThrow(/conditionerBound must be a positive number, got -1/);
+  });
+});
+
 describe('autodiff Jacobian of the density direction', () => {
   test.each([
     [2, 'sequential'],
