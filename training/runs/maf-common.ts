@@ -18,7 +18,8 @@ export interface MafRunConfig {
   maf: MafConfig;
   data: Record<string, unknown>;
   /** lrSchedule/lrDecaySteps only when the schedule is not constant (older checkpoints have neither). */
-  train: { lr: number; weightDecay: number; batch: number; init?: string; lrSchedule?: LrScheduleKind; lrDecaySteps?: number };
+  /** mirror: the classes whose training images are mirrored left-right with probability 1/2 (absent: none). */
+  train: { lr: number; weightDecay: number; batch: number; init?: string; lrSchedule?: LrScheduleKind; lrDecaySteps?: number; mirror?: readonly number[] };
 }
 
 /** The MAF definition stored in a checkpoint written by a MAF run (kind 'maf'). */

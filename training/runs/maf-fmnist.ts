@@ -26,6 +26,7 @@ import { summarizeLogProb } from '../../runtime/core/log-prob-summary';
 import { gatherRows } from '../data/batches';
 import { loadFashionMnist } from '../data/fashion-mnist';
 import { bitsPerDim, DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../data/logit';
+import { MIRRORABLE_CLASSES, mirrorDraw, mirrorRows } from '../data/mirror';
 import { toUnitDequantized } from '../data/pixels';
 import { writeFileAtomic } from '../harness/atomic-write';
 import { loadParams, readCheckpoint } from '../harness/checkpoint';
@@ -61,6 +62,8 @@ export const MAF_FMNIST_DEFAULTS = {
   logScaleBound: 0,
   /** S > 0: every MADE's network reads S tanh(h / S) (made.ts conditionerBound); 0: it reads h (every run before). */
   conditionerBound: 0,
+  /** 1: mirror training images left-right with probability 1/2, footwear excepted (training/data/mirror.ts); 0: never. */
+  mirror: 0,
   lambda: DEFAULT_LOGIT_LAMBDA,
   /** Images held out of the 60000 for validation. */
   valSize: 10000,
@@ -143,6 +146,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
   if (!(Number.isFinite(s.logScaleBound) && s.logScaleBound >= 0)) throw new Error(`--set logScaleBound=${s.logScaleBound}: expected 0 (unbounded) or a positive number`);
   if (!(Number.isFinite(s.conditionerBound) && s.conditionerBound >= 0)) throw new Error(`--set conditionerBound=${s.conditionerBound}: expected 0 (none) or a positive number`);
+  if (s.mirror !== 0 && s.mirror !== 1) throw new Error(`--set mirror=${s.mirror}: expected 0 or 1`);
   for (const k of ['valSize', 'nTrain', 'nEval', 'plotEvery', 'samples'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 0) throw new Error(`--set ${k}=${s[k]}: expected a non-negative integer`);
   }
@@ -154,6 +158,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   const nTrainAll = trainSplit.n - s.valSize;
   const nTrain = s.nTrain > 0 ? Math.min(s.nTrain, nTrainAll) : nTrainAll;
   const trainImages = gatherRows(trainSplit.images, D, order.subarray(s.valSize, s.valSize + nTrain));
+  const trainLabels = gatherRows(trainSplit.labels, 1, order.subarray(s.valSize, s.valSize + nTrain));
   const valImages = gatherRows(trainSplit.images, D, order.subarray(0, nVal));
   const nTest = s.nEval > 0 ? Math.min(s.nEval, testSplit.n) : testSplit.n;
   const testImages = testSplit.images.subarray(0, nTest * D);
@@ -183,7 +188,12 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
       nTest,
       seed: s.dataSeed,
     },
-    train: { lr: s.lr, weightDecay: s.weightDecay, batch, init: s.init, ...(lrSchedule === 'constant' ? {} : { lrSchedule, lrDecaySteps: totalSteps }) },
+    train: {
+      lr: s.lr, weightDecay: s.weightDecay, batch, init: s.init,
+      ...(lrSchedule === 'constant' ? {} : { lrSchedule, lrDecaySteps: totalSteps }),
+      // Absent when off, so earlier runs' checkpoints keep resuming.
+      ...(s.mirror === 1 ? { mirror: MIRRORABLE_CLASSES } : {}),
+    },
   };
   const unseen = madeUnseenInputs(config.maf);
   if (unseen > 0) {
@@ -196,7 +206,7 @@ export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult
   const opt = mafOptimizer(s.lr, s.weightDecay);
   try {
     const val = evalSet(valImages, new Random(s.dataSeed, STREAM_VAL_NOISE), s.lambda);
-    return await trainAndEvaluate(flags, s, config, def, params, opt, trainImages, val, () => evalSet(testImages, new Random(s.dataSeed, STREAM_TEST_NOISE), s.lambda));
+    return await trainAndEvaluate(flags, s, config, def, params, opt, { images: trainImages, labels: trainLabels }, val, () => evalSet(testImages, new Random(s.dataSeed, STREAM_TEST_NOISE), s.lambda));
   } finally {
     opt.dispose();
     for (const v of params.values()) v.dispose();
@@ -210,12 +220,13 @@ async function trainAndEvaluate(
   def: MafDefinition,
   params: Params,
   opt: FusedAdamOptimizer,
-  trainImages: Uint8Array,
+  train: { images: Uint8Array; labels: Uint8Array },
   val: EvalSet,
   testSet: () => EvalSet,
 ): Promise<MafFmnistResult> {
   const batch = config.train.batch;
-  const nTrain = trainImages.length / D;
+  const nTrain = train.images.length / D;
+  const mirror = config.train.mirror;
   const schedule: LrSchedule = { kind: config.train.lrSchedule ?? 'constant', base: config.train.lr, decaySteps: config.train.lrDecaySteps };
   const epochSeconds: number[] = [];
   let epochStart = Date.now();
@@ -232,7 +243,9 @@ async function trainAndEvaluate(
     step: ({ batch: idx, rng, step }) => {
       opt.setLearningRate(learningRateAt(schedule, step));
       // Fresh dequantization noise for every use of an image, drawn from the checkpointed stream.
-      const { y } = logit(toUnitDequantized(gatherRows(trainImages, D, idx), rng), D, s.lambda);
+      let pixels = gatherRows(train.images, D, idx);
+      if (mirror) pixels = mirrorRows(pixels, mirrorDraw(gatherRows(train.labels, 1, idx), rng, mirror));
+      const { y } = logit(toUnitDequantized(pixels, rng), D, s.lambda);
       return { nll: mafTrainStep(def, params, opt, tf.tensor2d(y, [idx.length, D])) };
     },
     onEpochEnd: ({ epoch, runDir, log }) => {
