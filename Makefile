@@ -61,7 +61,7 @@ TRAIN_ARGS ?=
 train-gan train-cgan train-wgan-gp: train-%: build
 	$(DGM) train $* --backend $(BACKEND) $(TRAIN_ARGS)
 
-# MAF flows: maf-moons (50 epochs) prints the test log-likelihood (nats/point); maf-fmnist (9 epochs, about an hour
+# MAF flows: maf-moons (50 epochs) prints the test log-likelihood (nats/point); maf-fmnist (32 epochs, about an hour
 # on 2 wasm threads) prints test bits/dim. Figures, metrics.jsonl and summary.json go to runs/<model>/.
 train-maf-moons train-maf-fmnist: train-%: build
 	$(DGM) train $* --backend $(BACKEND) $(TRAIN_ARGS)

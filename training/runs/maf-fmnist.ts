@@ -60,10 +60,12 @@ export const MAF_FMNIST_DEFAULTS = {
   init: 'identity',
   /** B > 0: log-scales B tanh(a / B) (made.ts); 0: unbounded (every run so far). */
   logScaleBound: 0,
-  /** S > 0: every MADE's network reads S tanh(h / S) (made.ts conditionerBound); 0: it reads h (every run before). */
-  conditionerBound: 0,
-  /** 1: mirror training images left-right with probability 1/2, footwear excepted (training/data/mirror.ts); 0: never. */
-  mirror: 0,
+  /** S > 0: every MADE's network reads S tanh(h / S) (made.ts conditionerBound); 0: it reads h (the runs before
+   *  2026-11-23's 32-epoch ones). Without it, runs past ~12 epochs let a few test images own the mean. */
+  conditionerBound: 4,
+  /** 1: mirror training images left-right with probability 1/2, footwear excepted (training/data/mirror.ts); 0: never.
+   *  It delays the overfitting that stopped the S = 6 run at val 3.5228. */
+  mirror: 1,
   lambda: DEFAULT_LOGIT_LAMBDA,
   /** Images held out of the 60000 for validation. */
   valSize: 10000,
@@ -75,11 +77,10 @@ export const MAF_FMNIST_DEFAULTS = {
   samples: 36,
   dataSeed: 0,
 };
-// Sized to train in about an hour on the 2-core machine this was developed on: with hidden 1024, a step of 100 images
-// takes ~0.5-0.7 s on wasm with 2 threads (~6 min per epoch of 500 steps, validation ~15 s), so 9 epochs.
-// A faster machine of the same kind ran an epoch in 76-103 s, but 36-epoch runs there let a few test images own the
-// mean (infinite, or 4.13 bits/dim with logScaleBound=5; training/runs/maf-fmnist.md), so the default stays 9.
-const DEFAULT_EPOCHS = 9;
+// Sized to train in about an hour on this 2-core machine: with hidden 1024 an epoch of 500 steps took 106-138 s on
+// 2 wasm threads on 2026-11-23 (32 epochs: 63 min of training, test 3.4883 bits/dim; training/runs/maf-fmnist.md).
+// The same machine has been 3x slower on other days (353-403 s per epoch), when 9 epochs filled the hour.
+const DEFAULT_EPOCHS = 32;
 const DEFAULT_BATCH = 100;
 const FIGURE_SEED = 4321;
 const STREAM_VAL_NOISE = 0x76616c;
