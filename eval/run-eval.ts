@@ -300,7 +300,7 @@ async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Recor
     const data = moonsSettings(details);
     if (!data) return { name, status: 'evaluated', kind: spec.kind, units: 'no test set known for this 2-D flow (its card names no moons data settings)' };
     const moons = makeMoons({ seed: data.seed, n: data.n });
-    const lp = await timed(o, `${name}: log-likelihood of ${moons.test.length / 2} test points`, () => flow.logProb(moons.test));
+    const lp = await timed(o, `${name}: log-likelihood of ${moons.test.length / 2} test points`, async () => (await flow.logProb(moons.test)).logProb);
     const ll = summarizeLogProb(lp);
     await writeMoonsPicture(path.join(o.outDir, grid), flow, moons.test, (await flow.sample({ n: 1000, seed: o.seed })).x);
     return { name, status: 'evaluated', kind: spec.kind, testLogLik: meanOf(lp), lowest: { index: ll.lowest.index, logLik: ll.lowest.value }, units: 'nats per point, standardized coordinates (as trained)', n: moons.test.length / 2, grid };
@@ -311,7 +311,7 @@ async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Recor
 async function writeMoonsPicture(file: string, flow: Flow, test: Float32Array, samples: Float32Array): Promise<void> {
   const b = boundsOf(test);
   const gw = 120, gh = 120, size = 360;
-  const logp = await flow.logProb(gridPoints(b, gw, gh));
+  const logp = (await flow.logProb(gridPoints(b, gw, gh))).logProb;
   const rgba = heatmap(logp, gw, gh, size, size);
   drawPoints(rgba, size, size, samples, b, [80, 220, 255], 2);
   writeFileAtomic(file, encodePng({ width: size, height: size, data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength) }));

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { Engine, OrtLike } from './core/engine.js';
+import { packageRequire } from './node-location.js';
 
 export const NODE_PROVIDERS = ['auto', 'cuda', 'cpu', 'webgpu'] as const;
 export type NodeProvider = (typeof NODE_PROVIDERS)[number];
@@ -26,7 +27,7 @@ export interface NodeEngineOptions {
  */
 export function cudaProviderInstalled(): boolean {
   if (!ort.listSupportedBackends().some((b) => b.name === 'cuda')) return false;
-  const bindingDir = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  const bindingDir = path.join(path.dirname(packageRequire().resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
   return fs.existsSync(path.join(bindingDir, 'libonnxruntime_providers_cuda.so'));
 }
 

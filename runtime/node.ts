@@ -1,8 +1,9 @@
 /**
- * The runtime's Node entry point (onnxruntime-node): load an exported model by its folder or .onnx file and sample
- * or score it. The model card inside the file says what the model is; the caller does not repeat it.
+ * The runtime's Node entry point (onnxruntime-node): load a shipped model by name, or an exported model by its
+ * folder or .onnx file, and sample or score it. The model card inside the file says what the model is; the caller
+ * does not repeat it.
  *
- *   const gan = await GanSampler.load('models/cgan');             // provider: CUDA if installed, else CPU
+ *   const gan = await GanSampler.load('cgan');                    // shipped; or 'models/cgan', a folder
  *   const { images, labels } = await gan.sample({ n: 100, seed: 1, labels: 3 });
  *   const flow = await Flow.load('models/maf-moons');
  *   const lp = await flow.logProb([[0.1, 0.2]]);  const s = await flow.sample({ n: 500, seed: 1 });
@@ -13,14 +14,18 @@ import { cardFromMetadata, flowSpec, ganSpec, GraphCard, ModelCard, Role } from 
 import { FlowCore } from './core/flow.js';
 import { GanSamplerCore } from './core/gan-sampler.js';
 import { readOnnxMetadata } from './core/onnx-metadata.js';
+import { isModelName, parseShippedIndex, ShippedModel } from './core/shipped.js';
+import { shippedModelsDir } from './node-location.js';
 import { NodeEngineOptions, openNodeEngine } from './node-providers.js';
 
-export { imageGrid, toRGBA } from './core/grid.js';
-export type { ImageBatch, PixelGrid } from './core/grid.js';
+export { imageGrid, labelledGrid, toRGBA } from './core/grid.js';
+export type { ImageBatch, LabelledGrid, PixelGrid } from './core/grid.js';
 export type { GanSpec, FlowSpec, ModelCard } from './core/card.js';
 export { cudaProviderInstalled, NODE_PROVIDERS, type NodeProvider } from './node-providers.js';
+export { encodePng, gridPng } from './png.js';
+export type { ShippedModel } from './core/shipped.js';
 
-/** A model folder (models/<name>, holding model.onnx), an .onnx file, or the bytes of one. */
+/** A shipped model's name ('cgan'), a model folder (holding model.onnx), an .onnx file, or the bytes of one. */
 export type ModelSource = string | Uint8Array;
 
 export interface LoadOptions extends NodeEngineOptions {
@@ -53,12 +58,35 @@ function readFile(file: string): Uint8Array {
   return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
+/** The trained models this package ships (models/index.json), with their files and measured figures. */
+export function listShippedModels(): ShippedModel[] {
+  const index = path.join(shippedModelsDir(), 'index.json');
+  if (!fs.existsSync(index)) return [];
+  return parseShippedIndex(fs.readFileSync(index, 'utf8'), index).models;
+}
+
+/**
+ * What a string source names: an existing file or folder first (a path is explicit), else a shipped model by name.
+ */
+export function resolveSource(source: string): string {
+  if (source === '') throw new Error('model source is an empty string; expected a shipped model name, a folder or an .onnx file');
+  if (fs.existsSync(source)) return source;
+  if (isModelName(source)) {
+    const shipped = listShippedModels();
+    if (shipped.some((m) => m.name === source)) return path.join(shippedModelsDir(), source);
+    const names = shipped.map((m) => m.name);
+    throw new Error(`model ${JSON.stringify(source)} is not a shipped model (shipped: ${names.length ? names.join(', ') : 'none'}) nor a file or folder here`);
+  }
+  throw new Error(`model file ${source} does not exist (export the model with \`dgm export\`)`);
+}
+
 export function openSource(source: ModelSource): Opened {
   let bytes: Uint8Array;
   let where: string;
   let dir: string | undefined;
   if (typeof source === 'string') {
-    const file = fs.existsSync(source) && fs.statSync(source).isDirectory() ? path.join(source, PRIMARY_FILE) : source;
+    const resolved = resolveSource(source);
+    const file = fs.statSync(resolved).isDirectory() ? path.join(resolved, PRIMARY_FILE) : resolved;
     bytes = readFile(file);
     where = file;
     dir = path.dirname(file);

@@ -26,7 +26,8 @@ function newestSource(dir: string): number {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
+      // The package's own build output and shipped models are not sources of the page's build.
+      if (e.isDirectory() && !['dist', 'node_modules', 'models'].includes(e.name)) walk(p);
       else if (p.endsWith('.ts') || p.endsWith('.json')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
     }
   };

@@ -63,13 +63,24 @@ export function divergedRows(x: ArrayLike<number>, n: number, d: number, bound =
   return rows;
 }
 
+export interface LogProbResult {
+  /** [n] log p(x) in nats, in the model's coordinates. */
+  logProb: Float32Array;
+  /** Rows whose log p is NaN or infinite (the density overflowed there); they are in logProb as computed. */
+  nonFinite: number[];
+  ms: number;
+}
+
 export interface DataLogProb {
   /** Per-example log-density of the data (nats): of the points, or of the dequantised pixels in [0, 1)^d. */
   logProb: Float64Array;
   /** Image flows: bits per dimension of the 8-bit data; else undefined. */
   bitsPerDim?: Float64Array;
+  /** Rows whose log p is NaN or infinite. */
+  nonFinite: number[];
   ms: number;
 }
+
 
 export class FlowCore {
   private readonly engines = new Map<string, Promise<Engine>>();
@@ -112,17 +123,19 @@ export class FlowCore {
     await Promise.all(files.map((f) => this.openFile(f)));
   }
 
-  /** log p(x) in nats for rows x [n, d] in the model's coordinates (flat or nested). */
-  async logProb(x: unknown): Promise<Float32Array> {
+  /** log p(x) in nats for rows x [n, d] in the model's coordinates (flat or nested), with the rows that overflowed. */
+  async logProb(x: unknown): Promise<LogProbResult> {
     const io = this.spec.logProb;
     if (!io) throw new Error(`model ${this.spec.name}: its card lists no log_prob graph`);
     const d = this.spec.dims;
     const { data, n } = checkRows('x', x, d);
     const engine = await this.openFile(io.file);
-    return mapBatches(n, this.maxBatch, 1, async ({ start, count }) => {
+    const t0 = now();
+    const logProb = await mapBatches(n, this.maxBatch, 1, async ({ start, count }) => {
       const out = await engine.run({ [io.x]: { type: 'float32', data: data.subarray(start * d, (start + count) * d), dims: [count, d] } }, [io.logProb]);
       return out[io.logProb].data;
     });
+    return { logProb, nonFinite: divergedRows(logProb, n, 1), ms: now() - t0 };
   }
 
   /**
@@ -145,12 +158,12 @@ export class FlowCore {
       n = checked.n;
     }
     const { x, logDet } = toModel(t, input, d);
-    const lp = await this.logProb(x);
+    const lp = (await this.logProb(x)).logProb;
     const logProb = new Float64Array(n);
     for (let i = 0; i < n; i++) logProb[i] = lp[i] + logDet[i];
     let bits: Float64Array | undefined;
     if (t.kind === 'logit') bits = logProb.map((v) => bitsPerDim(v, d, t.levels));
-    return { logProb, bitsPerDim: bits, ms: now() - t0 };
+    return { logProb, bitsPerDim: bits, nonFinite: divergedRows(logProb, n, 1), ms: now() - t0 };
   }
 
   /**

@@ -73,3 +73,37 @@ export function toRGBA(grid: PixelGrid): Uint8ClampedArray {
   }
   return out;
 }
+
+/** The grid as a canvas ImageData (in a page or a worker; `toRGBA` gives the bare buffer elsewhere). */
+export function toImageData(grid: PixelGrid): ImageData {
+  if (typeof ImageData === 'undefined') throw new Error('toImageData: ImageData is a browser type; use toRGBA(grid) outside a page or worker');
+  return new ImageData(new Uint8ClampedArray(toRGBA(grid)), grid.width, grid.height);
+}
+
+export interface LabelledGrid extends PixelGrid {
+  /** Left to right: the class of each column and its name. */
+  columns: { label: number; name: string }[];
+  /** Row and column of each sample in the grid. */
+  cells: { row: number; col: number }[];
+}
+
+/**
+ * Samples of a conditional model laid out a class per column (ascending labels, each column's samples in their
+ * order), with the column classes named, for a caption or an axis.
+ */
+export function labelledGrid(images: ImageBatch, labels: ArrayLike<number>, classNames: readonly string[], opts: GridOptions = {}): LabelledGrid {
+  if (labels.length !== images.n) throw new Error(`labelledGrid: ${labels.length} labels for ${images.n} images`);
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const col = new Map(classes.map((c, k) => [c, k]));
+  const filled = new Array<number>(classes.length).fill(0);
+  const cells = Array.from(labels, (l) => ({ row: filled[col.get(l)!]++, col: col.get(l)! }));
+  const rows = Math.max(1, ...filled);
+  const cols = Math.max(1, classes.length);
+  const per = images.height * images.width * images.channels;
+  // Lay the samples out in their cells, leaving empty cells at the range's low end (drawn as background).
+  const data = new Float32Array(rows * cols * per).fill(images.range[0]);
+  cells.forEach((c, i) => data.set(images.data.subarray(i * per, (i + 1) * per), (c.row * cols + c.col) * per));
+  const grid = imageGrid({ ...images, n: rows * cols, data }, { ...opts, cols });
+  const columns = classes.map((label) => ({ label, name: classNames[label] ?? String(label) }));
+  return { ...grid, columns, cells };
+}

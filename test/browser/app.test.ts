@@ -3,7 +3,7 @@
  *
  * End to end: `dgm serve`'s app in Debian Chromium (playwright-core) on models exported by the project's pipeline.
  * Samples appear, the class picker changes the grid, the moons map is drawn, and a test image and a drawing get a
- * log-likelihood. The page runs with the provider it picks itself (WebGPU here: SwiftShader's adapter).
+ * log-likelihood. The page runs with the provider it picks itself (wasm here: SwiftShader's WebGPU adapter is software).
  * Saves a screenshot to reports/screenshots/app.png.
  */
 import * as fs from 'fs';
@@ -69,7 +69,7 @@ describe('browser app', () => {
       return [c.width, c.height];
     });
     expect(size).toEqual([10 * 29 + 1, 5 * 29 + 1]); // 10 columns (one per class) x 5 rows of 28 px, 1 px gaps
-    expect(await page.textContent('#gan-time')).toMatch(/^50 samples in [\d.]+ ms on webgpu \(auto: WebGPU adapter found\)$/);
+    expect(await page.textContent('#gan-time')).toMatch(/^50 samples in [\d.]+ ms on wasm \(auto: the WebGPU adapter \(google swiftshader\) is software, slower than wasm; \d threads\)$/);
     const all = await canvasDigest(page, 'gan-grid');
 
     // The class picker changes the grid.
@@ -85,7 +85,7 @@ describe('browser app', () => {
 
     // Moons: heat map with samples.
     await waitState(page, 'moons-map', 'done');
-    expect(await page.textContent('#moons-time')).toMatch(/density on 96x64 points in .* 500 samples in .* on webgpu/);
+    expect(await page.textContent('#moons-time')).toMatch(/density on 96x64 points in .* 500 samples in .* on wasm \(auto: /);
 
     // Fashion-MNIST flow: a test image, then a drawing.
     await page.waitForSelector('#fmnist-tests canvas');

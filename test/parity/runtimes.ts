@@ -33,7 +33,7 @@ export async function runOnNode(job: ParityJob): Promise<JobResult> {
   }
   if (job.kind === 'flow-logprob' || job.kind === 'flow-sample') {
     const f = await Flow.load(job.model, { provider: 'cpu' });
-    const data = job.kind === 'flow-logprob' ? await f.logProb(job.rows) : (await f.sample({ n: job.n, seed: job.seed })).x;
+    const data = job.kind === 'flow-logprob' ? (await f.logProb(job.rows)).logProb : (await f.sample({ n: job.n, seed: job.seed })).x;
     const res = { data, provider: f.provider, note: f.providerNote };
     await f.release();
     return res;
@@ -80,7 +80,7 @@ export async function runInPage(page: Page, job: ParityJob, provider: BrowserEp,
       }
       if (job.kind === 'flow-logprob' || job.kind === 'flow-sample') {
         const f = await web.Flow.load(job.model, { provider });
-        const out: Float32Array = job.kind === 'flow-logprob' ? await f.logProb(job.rows) : (await f.sample({ n: job.n, seed: job.seed })).x;
+        const out: Float32Array = job.kind === 'flow-logprob' ? (await f.logProb(job.rows)).logProb : (await f.sample({ n: job.n, seed: job.seed })).x;
         const res = { data: Array.from(out), provider: f.provider as string, note: f.providerNote as string };
         await f.release();
         return res;

@@ -25,7 +25,7 @@ async function run(job) {
   }
   if (job.kind === 'flow-logprob' || job.kind === 'flow-sample') {
     const f = await web.Flow.load(files['model.onnx'], opts);
-    const out = job.kind === 'flow-logprob' ? await f.logProb(job.rows) : (await f.sample({ n: job.n, seed: job.seed })).x;
+    const out = job.kind === 'flow-logprob' ? (await f.logProb(job.rows)).logProb : (await f.sample({ n: job.n, seed: job.seed })).x;
     const res = { data: Array.from(out), provider: f.provider, note: f.providerNote };
     await f.release();
     return res;

@@ -116,7 +116,8 @@ describe('runtime/node', () => {
     expect(flow.dims).toBe(2);
     expect(flow.spec.transform).toEqual({ kind: 'standardize', mean: MEAN, std: STD });
     const x = [[0.1, -0.3], [1.2, 0.4], [-2, 0.7]];
-    const lp = await flow.logProb(x);
+    const { logProb: lp, nonFinite } = await flow.logProb(x);
+    expect(nonFinite).toEqual([]);
     const want = tf.tidy(() => mafLogProb(moons.def, moons.params, tf.tensor2d(x)).dataSync() as Float32Array);
     expect(maxAbsDiff(lp, want)).toBeLessThanOrEqual(1e-4);
     // log p(r) for raw points r = x * std + mean is log p(x) - sum log std.
