@@ -10,6 +10,7 @@ import { registerExport } from './commands/export';
 import { registerLogprob } from './commands/logprob';
 import { registerSample } from './commands/sample';
 import { registerServe } from './commands/serve';
+import { registerShip } from './commands/ship';
 import { registerTrain } from './commands/train';
 
 const program = new Command();
@@ -27,6 +28,7 @@ registerExport(program);
 registerLogprob(program);
 registerSample(program);
 registerServe(program);
+registerShip(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

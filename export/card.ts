@@ -34,6 +34,9 @@ export interface ParityCheck {
   worst?: { index: number; got: number; want: number };
 }
 
+/** What storing the weights as float16 changes: the same inputs as a parity check, against the same tfjs reference. */
+export type Float16Deviation = Pick<ParityCheck, 'file' | 'output' | 'inputs' | 'n' | 'maxAbsError' | 'unit'>;
+
 export interface ModelCard {
   format: typeof CARD_FORMAT;
   name: string;
@@ -42,6 +45,8 @@ export interface ModelCard {
   family: 'gan' | 'maf' | 'classifier';
   description: string;
   files: GraphCard[];
+  /** How the files store the weights: 'float16' means float16 initializers cast to float32 (computed in float32). */
+  weights?: 'float32' | 'float16';
   /** z size: the generator's latent size, or D for a flow (its latent has the data's shape). */
   latentSize: number;
   numClasses: number;
@@ -68,6 +73,8 @@ export interface ModelCard {
     reference: string;
     runtime: string;
     checks: ParityCheck[];
+    /** Files with float16 weights: their measured deviation from the float32 reference. */
+    float16?: Float16Deviation[];
   };
   checker: { ran: boolean; detail: string };
   export: {

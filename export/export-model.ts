@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BuiltGraph } from './graphs/built-graph';
-import { builtToBytes } from './graphs/to-model';
-import { GraphCard, ModelCard, ParityCheck, cardMetadata, exportFacts } from './card';
+import { builtToBytes, WeightStorage } from './graphs/to-model';
+import { Float16Deviation, GraphCard, ModelCard, ParityCheck, cardMetadata, exportFacts } from './card';
 import { checkOnnxFiles, checkerUnavailable } from './onnx-checker';
 import { ExportError } from './lower/types';
 import { failedChecks } from './validate';
@@ -26,6 +26,8 @@ export interface ExportJob {
   /** Parity of the graphs (file -> bytes without metadata; the graph is the same once the card is added). */
   parity(bytes: Map<string, Uint8Array>): Promise<ParityCheck[]>;
   reference: string;
+  /** How the files store the weights (default float32); see export/onnx/float16.ts. */
+  weights?: WeightStorage;
 }
 
 export type CheckerMode = 'require' | 'auto' | 'off';
@@ -61,6 +63,7 @@ function runChecker(bytes: Map<string, Uint8Array>, mode: CheckerMode, name: str
 
 export async function exportModel(job: ExportJob, outDir: string, opts: { checker?: CheckerMode; runtime: string }): Promise<ExportResult> {
   const plain = new Map<string, Uint8Array>();
+  const weights = job.weights ?? 'float32';
   for (const g of job.graphs) plain.set(g.file, builtToBytes(g.built));
   const checks = await job.parity(plain);
   const failed = failedChecks(checks);
@@ -70,6 +73,14 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
         failed.map((c) => `${c.file} ${c.output} on ${c.inputs}: max |error| ${c.maxAbsError} > ${c.tolerance}${c.relTolerance !== undefined ? ` + ${c.relTolerance} |x|` : ''}` + (c.worst ? ` (at flat index ${c.worst.index}: onnx ${c.worst.got}, tfjs ${c.worst.want})` : '')).join('; ') +
         ' (nothing written)',
     );
+  }
+  // The float16 files are the checked float32 graphs with rounded weights: what the rounding does is measured with
+  // the same inputs and reported (make eval says what it does to the model's quality), never held to float32's bounds.
+  let float16: Float16Deviation[] | undefined;
+  if (weights === 'float16') {
+    const half = new Map([...plain.keys()].map((file) => [file, builtToBytes(job.graphs.find((g) => g.file === file)!.built, {}, 'float16')]));
+    float16 = (await job.parity(half)).map(({ file, output, inputs, n, maxAbsError, unit }) => ({ file, output, inputs, n, maxAbsError, ...(unit ? { unit } : {}) }));
+    for (const [file, b] of half) plain.set(file, b);
   }
   const checker = runChecker(plain, opts.checker ?? 'auto', job.name);
   const files: GraphCard[] = job.graphs.map((g) => ({
@@ -86,8 +97,9 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
     family: job.family,
     description: job.description,
     files,
+    weights,
     ...job.facts,
-    parity: { reference: job.reference, runtime: opts.runtime, checks },
+    parity: { reference: job.reference, runtime: opts.runtime, checks, ...(float16 ? { float16 } : {}) },
     checker,
     export: exportFacts(gitCommit()),
   };
@@ -98,7 +110,7 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
   for (let round = 0; round < 4 && !stable; round++) {
     stable = true;
     for (const [i, g] of job.graphs.entries()) {
-      const b = builtToBytes(g.built, cardMetadata(card, g.built.role));
+      const b = builtToBytes(g.built, cardMetadata(card, g.built.role), weights);
       out[g.file] = b;
       if (files[i].bytes !== b.length) {
         files[i].bytes = b.length;

@@ -24,6 +24,7 @@ import { weightsFromTensors } from './weights';
 import { ganKinds, ganJobFromCheckpoint } from './gan-export-kinds';
 import { CLASSIFIER_KIND, classifierJobFromCheckpoint } from './classifier-export-kind';
 import { loadReference, trainingFacts } from './run-facts';
+import { WeightStorage } from './graphs/to-model';
 
 /** The MAF runs' checkpoint contract (training/runs/maf-common.ts): kind 'maf', config { maf: MafConfig, data, train }. */
 export const MAF_KIND = 'maf';
@@ -48,6 +49,8 @@ export interface RunExportOptions {
   /** Skip the real-data parity checks. */
   noRealData?: boolean;
   reference: string;
+  /** How the files store the weights (default float32; float16: export/onnx/float16.ts). */
+  weights?: WeightStorage;
 }
 
 export interface RunJob {
@@ -131,8 +134,9 @@ export async function jobFromRun(runDir: string, opts: RunExportOptions): Promis
   if (!file) throw new ExportError(`run ${runDir}: no ${BEST_FILE} or ${CHECKPOINT_FILE} (train it first)`);
   const ck = readCheckpoint(file);
   const name = path.basename(path.resolve(runDir));
-  if (ck.kind === MAF_KIND) return mafFromCheckpoint(name, runDir, file, ck, opts);
-  if (ganKinds().includes(ck.kind)) return ganJobFromCheckpoint(name, runDir, file, ck, opts);
-  if (ck.kind === CLASSIFIER_KIND) return classifierJobFromCheckpoint(name, runDir, file, ck, opts);
+  const withStorage = (r: RunJob): RunJob => ({ ...r, job: { ...r.job, weights: opts.weights ?? 'float32' } });
+  if (ck.kind === MAF_KIND) return withStorage(await mafFromCheckpoint(name, runDir, file, ck, opts));
+  if (ganKinds().includes(ck.kind)) return withStorage(await ganJobFromCheckpoint(name, runDir, file, ck, opts));
+  if (ck.kind === CLASSIFIER_KIND) return withStorage(await classifierJobFromCheckpoint(name, runDir, file, ck, opts));
   throw new ExportError(`run ${runDir}: checkpoint kind ${JSON.stringify(ck.kind)} has no exporter (known: ${[MAF_KIND, ...ganKinds(), CLASSIFIER_KIND].join(', ')})`);
 }

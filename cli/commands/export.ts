@@ -24,6 +24,7 @@ interface ExportOpts {
   checker: CheckerMode;
   backend: string;
   threads?: number;
+  weights: 'float32' | 'float16';
 }
 
 function positiveInt(flag: string) {
@@ -65,6 +66,7 @@ export function registerExport(program: Command): void {
     .addOption(new Option('--checker <mode>', 'the reference ONNX checker (python3-onnx): auto runs it when installed').choices(['auto', 'require', 'off']).default('auto'))
     .addOption(new Option('--backend <name>', 'tfjs backend of the parity reference').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--threads <n>', 'wasm threads', positiveInt('--threads'))
+    .addOption(new Option('--weights <dtype>', 'how the files store the weights (float16: half the size, computed in float32)').choices(['float32', 'float16']).default('float32'))
     .action(async (runs: string[], opts: ExportOpts) => {
       const dirs = runs.length ? runs.map((r) => resolveRun(r, opts.runsDir)) : findRuns(opts.runsDir);
       if (dirs.length === 0) {
@@ -85,7 +87,7 @@ export function registerExport(program: Command): void {
           let job;
           try {
             stage(name, 'reading checkpoint, building graphs');
-            job = await jobFromRun(dir, { which: opts.checkpoint, parityN: opts.parityN, dataDir: opts.data, noRealData: !opts.realData, reference });
+            job = await jobFromRun(dir, { which: opts.checkpoint, parityN: opts.parityN, dataDir: opts.data, noRealData: !opts.realData, reference, weights: opts.weights });
             stage(name, `parity with tfjs on ${opts.parityN} inputs${opts.realData ? ' + real data' : ''}, checker, writing`);
             const res = await exportModel(job.job, path.join(opts.out, name), { checker: opts.checker, runtime });
             results.push(res);
