@@ -4,7 +4,7 @@ DGM := node bin/dgm.js
 BACKEND ?= auto
 
 .PHONY: help install build typecheck data demo test test-fast train-maf-moons train-maf-fmnist train-gan train-cgan \
-        train-wgan-gp train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps clean
+        train-wgan-gp train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps clean zoo pack
 
 help:
 	@echo "make demo     train small models, export, sample, check parity (the main job on embedded defaults)"
@@ -141,5 +141,30 @@ install-gpu:
 	ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node
 	@echo "make install-gpu: done; --backend auto now trains on tensorflow (tfjs-node-gpu)"
 
+# The trained models the runtime package ships (runtime/models/ and its index.json), made anew: each trained from
+# scratch on the embedded defaults on one wasm thread (two at a time), exported (ZOO_FLOAT16 with float16 weights:
+# half the bytes, FID/KID/class fidelity unchanged to 0.03, docs/zoo.md), evaluated into reports/zoo/ and copied in.
+# `dgm ship` says for each model whether its graphs came out byte-identical to the ones they replace.
+ZOO_FLOAT16 := gan cgan wgan-gp
+ZOO_FLOAT32 := maf-moons
+ZOO_RUNS := runs/zoo
+ZOO_MODELS := models/zoo
+comma := ,
+empty :=
+space := $(empty) $(empty)
+zoo: install apt-deps build
+	$(MAKE) -j2 $(addprefix zoo-train-,$(ZOO_FLOAT16) $(ZOO_FLOAT32) classifier)
+	$(DGM) export $(addprefix $(ZOO_RUNS)/,$(ZOO_FLOAT16)) --weights float16 --out $(ZOO_MODELS)
+	$(DGM) export $(addprefix $(ZOO_RUNS)/,$(ZOO_FLOAT32) classifier) --out $(ZOO_MODELS)
+	$(DGM) eval --models-dir $(ZOO_MODELS) --only $(subst $(space),$(comma),$(ZOO_FLOAT16) $(ZOO_FLOAT32)) --out reports/zoo
+	$(DGM) ship $(ZOO_FLOAT16) $(ZOO_FLOAT32) --models-dir $(ZOO_MODELS) --eval reports/zoo/eval.json
+
+zoo-train-%: build
+	$(DGM) train $* --run-dir $(ZOO_RUNS)/$* --fresh --threads 1 --progress lines
+
+# The runtime package's tarball (runtime/dgm-runtime-<version>.tgz): what `npm install <tarball>` gives an app.
+pack: install
+	cd runtime && npm pack
+
 clean:
-	rm -rf dist
+	rm -rf dist runtime/dist

@@ -10,6 +10,7 @@ import { parseCard } from '../runtime/core/card';
 import type { ShippedIndex, ShippedModel } from '../runtime/core/shipped';
 import type { EvalReport } from '../eval/run-eval';
 import { writeFileAtomic } from '../training/harness/atomic-write';
+import { decodeModel, encodeModel } from './onnx/proto';
 import { writeDirAtomic } from './write-dir';
 
 /** The roles of the files that runtime/ loads; others (discriminators, classifiers) are training artefacts here. */
@@ -19,6 +20,17 @@ export const INDEX_FILE = 'index.json';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** sha256 of an ONNX file with its metadata_props dropped: the graph and weights alone. */
+export function graphSha256(bytes: Uint8Array): string {
+  return sha256(encodeModel({ ...decodeModel(bytes), metadata_props: [] }));
+}
+
+export interface ShipResult {
+  index: ShippedIndex;
+  /** Per shipped model: whether its graphs are byte-identical to the ones it replaced (undefined: nothing before). */
+  sameGraphs: Record<string, boolean | undefined>;
 }
 
 /** FID / KID / class fidelity of a GAN, or test likelihood of a flow, from an eval report, keyed for the index. */
@@ -55,7 +67,7 @@ export interface ShipOptions {
 }
 
 /** Copies each named model's runtime files into outDir and rewrites the index over every model there. */
-export function shipModels(names: string[], o: ShipOptions): ShippedIndex {
+export function shipModels(names: string[], o: ShipOptions): ShipResult {
   const previous = readIndex(o.outDir);
   for (const name of names) {
     const src = path.join(o.modelsDir, name);
@@ -76,7 +88,7 @@ export function shipModels(names: string[], o: ShipOptions): ShippedIndex {
       .filter((f) => fs.existsSync(path.join(dir, f.file)))
       .map((f) => {
         const bytes = fs.readFileSync(path.join(dir, f.file));
-        return { file: f.file, role: f.role, bytes: bytes.length, sha256: sha256(bytes) };
+        return { file: f.file, role: f.role, bytes: bytes.length, sha256: sha256(bytes), graphSha256: graphSha256(bytes) };
       });
     const old = previous?.models.find((m) => m.name === e.name);
     const unchanged = old && JSON.stringify(old.files) === JSON.stringify(files);
@@ -94,7 +106,12 @@ export function shipModels(names: string[], o: ShipOptions): ShippedIndex {
   }
   const index: ShippedIndex = { models };
   writeFileAtomic(path.join(o.outDir, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
-  return index;
+  const sameGraphs: Record<string, boolean | undefined> = {};
+  for (const name of names) {
+    const before = previous?.models.find((m) => m.name === name)?.files.map((f) => f.graphSha256).join();
+    sameGraphs[name] = before === undefined ? undefined : before === models.find((m) => m.name === name)!.files.map((f) => f.graphSha256).join();
+  }
+  return { index, sameGraphs };
 }
 
 function readIndex(dir: string): ShippedIndex | undefined {

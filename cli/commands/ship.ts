@@ -24,13 +24,15 @@ export function registerShip(program: Command): void {
         evalReport = JSON.parse(fs.readFileSync(opts.eval, 'utf8')) as EvalReport;
       }
       fs.mkdirSync(opts.out, { recursive: true });
-      const index = shipModels(models, { modelsDir: opts.modelsDir, outDir: opts.out, evalReport });
+      const { index, sameGraphs } = shipModels(models, { modelsDir: opts.modelsDir, outDir: opts.out, evalReport });
       let total = 0;
       for (const m of index.models) {
         const bytes = m.files.reduce((a, f) => a + f.bytes, 0);
         total += bytes;
         const figures = Object.entries(m.figures).map(([k, v]) => `${k} ${v}`).join(', ');
-        console.log(`${m.name.padEnd(12)} ${m.weights.padEnd(8)} ${(bytes / 2 ** 20).toFixed(2).padStart(6)} MiB  ${m.files.map((f) => f.file).join(', ')}${figures ? `  (${figures})` : ''}`);
+        const same = sameGraphs[m.name];
+        const repro = same === undefined ? '' : same ? '  graphs byte-identical to the ones replaced' : '  graphs DIFFER from the ones replaced';
+        console.log(`${m.name.padEnd(12)} ${m.weights.padEnd(8)} ${(bytes / 2 ** 20).toFixed(2).padStart(6)} MiB  ${m.files.map((f) => f.file).join(', ')}${figures ? `  (${figures})` : ''}${repro}`);
       }
       console.log(`${index.models.length} models, ${(total / 2 ** 20).toFixed(2)} MiB in ${opts.out}/`);
     });

@@ -9,6 +9,9 @@ export interface ShippedFile {
   role: string;
   bytes: number;
   sha256: string;
+  /** sha256 of the file without its metadata (the card, which records when and from what it was exported): equal
+   *  across exports exactly when the graph and every weight are. */
+  graphSha256: string;
 }
 
 export interface ShippedModel {

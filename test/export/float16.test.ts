@@ -17,7 +17,7 @@ import { FLOAT16_MIN_SIZE, storeWeightsAsFloat16 } from '../../export/onnx/float
 import { GraphBuilder } from '../../export/onnx/graph-builder';
 import { buildModel, modelBytes } from '../../export/onnx/model';
 import { DataType } from '../../export/onnx/proto';
-import { RUNTIME_ROLES, sha256, shipModels } from '../../export/ship';
+import { graphSha256, RUNTIME_ROLES, sha256, shipModels } from '../../export/ship';
 import { weightsFromParams } from '../../export/weights';
 import { ganDefinition, initGanParams } from '../../training/nets/gan-nets';
 import { randn, tmpDir, useCpu } from './helpers';
@@ -138,13 +138,17 @@ describe('float16 weights', () => {
 
       const out = path.join(root, 'shipped');
       fs.mkdirSync(out);
-      const index = shipModels(['g'], { modelsDir: path.join(root, 'f16'), outDir: out });
+      const { index, sameGraphs } = shipModels(['g'], { modelsDir: path.join(root, 'f16'), outDir: out });
+      expect(sameGraphs).toEqual({ g: undefined });
       expect(fs.readdirSync(path.join(out, 'g')).sort()).toEqual(['card.json', 'model.onnx']);
       const card = parseCard(fs.readFileSync(path.join(out, 'g', 'card.json'), 'utf8'), 'card.json');
       expect(card.files.filter((f) => RUNTIME_ROLES.includes(f.role)).map((f) => f.file)).toEqual(['model.onnx']);
       const bytes = fs.readFileSync(path.join(out, 'g', 'model.onnx'));
-      expect(index.models).toEqual([{ name: 'g', family: 'gan', kind: 'gan', description: card.description, weights: 'float16', files: [{ file: 'model.onnx', role: 'generator', bytes: bytes.length, sha256: sha256(bytes) }], figures: {} }]);
+      expect(index.models).toEqual([{ name: 'g', family: 'gan', kind: 'gan', description: card.description, weights: 'float16', files: [{ file: 'model.onnx', role: 'generator', bytes: bytes.length, sha256: sha256(bytes), graphSha256: graphSha256(bytes) }], figures: {} }]);
       expect(JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8'))).toEqual(index);
+      // Shipping the float32 export over it: a different graph (other weights), reported as such.
+      expect(shipModels(['g'], { modelsDir: path.join(root, 'f32'), outDir: out }).sameGraphs).toEqual({ g: false });
+      expect(shipModels(['g'], { modelsDir: path.join(root, 'f32'), outDir: out }).sameGraphs).toEqual({ g: true });
     } finally {
       params.forEach((v) => v.dispose());
     }

@@ -24,7 +24,7 @@ import { mafDefinitionFromRunConfig } from '../../training/runs/maf-common';
 import { useTfCpu } from '../runtime/fixtures';
 import { ganCases, mafCases, ParityCase } from './cases';
 import { runParity } from './run';
-import { pairErrors, parityMarkdown } from './table';
+import { boundedPairErrors, pairErrors, parityMarkdown } from './table';
 
 export const MODELS_PARITY_REPORT = path.join(projectRoot(), 'reports', 'parity-models.md');
 
@@ -32,6 +32,8 @@ const dirs = (process.env.DGM_PARITY_MODELS ?? '').split(',').map((s) => s.trim(
 
 (dirs.length ? describe : describe.skip)('parity across runtimes on exported models (DGM_PARITY_MODELS)', () => {
   const cases: ParityCase[] = [];
+  /** Models whose files store float16 weights: tfjs (float32 weights) is then a measured deviation, not a bound. */
+  const float16 = new Set<string>();
 
   beforeAll(async () => {
     await useTfCpu();
@@ -40,11 +42,13 @@ const dirs = (process.env.DGM_PARITY_MODELS ?? '').split(',').map((s) => s.trim(
       const ckFile = card.training?.checkpoint ?? '(none)';
       if (!fs.existsSync(ckFile)) throw new Error(`${dir}: its checkpoint ${ckFile} (from the card) is not here; run from the folder it was exported in`);
       const ck = readCheckpoint(ckFile);
+      if ((card as { weights?: string }).weights === 'float16') float16.add(card.name);
       if (card.family === 'gan') {
         const def = ganDefinition(ganNetConfigOf(ck.config, ckFile));
         const { gen, disc } = initGanParams(def, new Random(0));
         loadParams(new Map([...gen, ...disc]), ck.tensors, ckFile);
-        cases.push(...ganCases(card.name, dir, def, gen, disc));
+        // A shipped folder holds the generator alone (runtime/models): its discriminator case is left out.
+        cases.push(...ganCases(card.name, dir, def, gen, disc).filter((c) => c.job.kind !== 'raw' || fs.existsSync(path.join(dir, c.job.file))));
         [...gen.values(), ...disc.values()].forEach((v) => v.dispose());
       } else if (card.family === 'maf') {
         const def = mafDefinitionFromRunConfig(ck.config);
@@ -63,10 +67,15 @@ const dirs = (process.env.DGM_PARITY_MODELS ?? '').split(',').map((s) => s.trim(
 
   test('every pair of runtimes agrees within the bounds', async () => {
     const run = await runParity(cases);
+    for (const row of run.rows.filter((r) => float16.has(r.model))) row.unbounded = { runtimes: ['tfjs'], why: "the file stores float16 weights, tfjs runs the checkpoint's float32 ones" };
     const table = parityMarkdown(run.rows);
     writeFileAtomic(MODELS_PARITY_REPORT, `# Parity across runtimes on exported models (${dirs.join(', ')})\n\n${table}\n${run.timing}\n`);
     console.log(`parity (also in ${path.relative(process.cwd(), MODELS_PARITY_REPORT)}):\n${table}\n${run.timing}`);
-    const failures = run.rows.flatMap((row) => pairErrors(row).filter((p) => !(p.err <= row.tolerance)).map((p) => `${row.model} ${row.output}: ${p.a} vs ${p.b} ${p.err} > ${row.tolerance}`));
+    for (const row of run.rows.filter((r) => r.unbounded)) {
+      const worst = Math.max(...pairErrors(row).filter((p) => p.a === 'tfjs' || p.b === 'tfjs').map((p) => p.err));
+      console.log(`${row.model} ${row.output}: float16 weights vs tfjs's float32: max |diff| ${worst.toExponential(2)} (measured, not bounded)`);
+    }
+    const failures = run.rows.flatMap((row) => boundedPairErrors(row).filter((p) => !(p.err <= row.tolerance)).map((p) => `${row.model} ${row.output}: ${p.a} vs ${p.b} ${p.err} > ${row.tolerance}`));
     expect(failures).toEqual([]);
   }, 1_800_000);
 });

@@ -1,5 +1,5 @@
 /** The parity table's comparison of flow samples: diverged rows must match, the other rows are compared. */
-import { divergedRows, maxAbsRows, pairErrors, parityMarkdown } from './table';
+import { boundedPairErrors, divergedRows, maxAbsRows, pairErrors, parityMarkdown } from './table';
 
 const a = [1, 2, NaN, 4, 5, 6];
 const b = [1.5, 2, Infinity, 4, 5, 6.25];
@@ -29,4 +29,18 @@ test('with rowBound, a finite row beyond the bound diverged: compared only when 
   const { rowBound: _, ...unbounded } = row;
   expect(pairErrors(unbounded)[0].err).toBeCloseTo(1, 6);
   expect(maxAbsRows(a, [1, 2, 99, 4, 5, 6], 2, 100)).toBe(Infinity);
+});
+
+test('runtimes a row only measures (tfjs beside float16 weights): their pairs are starred, reported and left out of ok', () => {
+  const row = {
+    model: 'g', output: 'images [1]', inputs: 'seed 1', tolerance: 1e-4, unit: '',
+    results: { tfjs: [0.5], 'ort-node': [0.5007], 'ort-web-node': [0.50070001] },
+    unbounded: { runtimes: ['tfjs' as const], why: 'float16 weights' },
+  };
+  expect(boundedPairErrors(row).map((p) => `${p.a}/${p.b}`)).toEqual(['ort-node/ort-web-node']);
+  expect(pairErrors(row)).toHaveLength(3);
+  const table = parityMarkdown([row]);
+  expect(table).toMatch(/^\| g \| images \[1\] \| 7\.0e-4\* \| 7\.0e-4\* \| .* \| 1\.0e-8 \| 1e-4  \| yes \|$/m);
+  expect(table).toContain('seed 1; * measured, not bounded: float16 weights');
+  expect(parityMarkdown([{ ...row, unbounded: undefined }])).toMatch(/\| 7\.0e-4 \| 1e-4  \| \*\*NO\*\* \|$/m);
 });
