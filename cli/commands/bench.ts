@@ -293,7 +293,7 @@ function registerBenchSpeed(bench: Command): void {
   bench
     .command('speed')
     .description('images/s of every generator and MAF log_prob/sampling on onnxruntime-node (1, 2 threads) vs tfjs wasm vs PyTorch; training steps/s per model and backend -> reports/bench.json, bench.md')
-    .option('--parts <list>', 'sampling,training', listOf('--parts', ['sampling', 'training']), ['sampling', 'training'])
+    .option('--parts <list>', 'sampling,training,embedding (embedding: pack, install and build the examples; npm registry and Chromium)', listOf('--parts', ['sampling', 'training', 'embedding']), ['sampling', 'training', 'embedding'])
     .option('--batches <list>', 'batch sizes of the generator and log_prob rows', batchList('--batches'), [1, 64, 256, 1024])
     .option('--sampler-batches <list>', 'batch sizes of the MAF sampler rows (784 sequential steps per call)', batchList('--sampler-batches'), [1, 64, 256])
     .option('--tfjs-sampler-batches <list>', 'sampler batches also run on tfjs (default: those of --sampler-batches; none to skip)', (v: string) => (v === 'none' ? [] : batchList('--tfjs-sampler-batches')(v)))
@@ -313,7 +313,7 @@ function registerBenchSpeed(bench: Command): void {
       const torch = opts.torchReference ? runTorchReference(opts.torchReference, 2, 20) : { rows: [], note: 'PyTorch reference not requested (--torch-reference ../shared/tools/torch_reference.py)' };
       if (torch.note) console.error(`bench: ${torch.note}`);
       const report = await runBench({
-        parts: opts.parts as ('sampling' | 'training')[],
+        parts: opts.parts as ('sampling' | 'training' | 'embedding')[],
         batches: opts.batches,
         samplerBatches: opts.samplerBatches,
         tfjsSamplerBatches: opts.tfjsSamplerBatches ?? opts.samplerBatches,

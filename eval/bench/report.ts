@@ -1,4 +1,5 @@
 /** reports/bench.json and reports/bench.md (written atomically): the tables of `dgm bench speed`. */
+import type { EmbeddingFigures } from './embedding';
 import * as path from 'path';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
 import type { InferenceRow } from './sampling';
@@ -112,8 +113,22 @@ export function benchMarkdown(r: BenchReport): string {
     L.push('| workload | threads | median ms (min – max) | per second |', '| --- | ---: | ---: | ---: |');
     for (const t of r.torch.rows) L.push(`| ${t.workload} | ${t.threads} | ${ms(t.median_ms)} (${ms(t.min_ms)} – ${ms(t.max_ms)}) | ${rate(t.per_s)} |`);
   } else L.push(r.torch.note ?? 'not run');
+  if (r.embedding) L.push(...embeddingSection(r.embedding));
   L.push('', '## GPU', '', ...r.gpu.map((g) => `- ${g}`), '');
   return L.join('\n');
+}
+
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+
+function embeddingSection(e: EmbeddingFigures): string[] {
+  const b = e.bundle;
+  return [
+    '', '## Embedding (dgm-runtime, the shipped cgan)', '',
+    `Tarball ${mib(e.tarballBytes)}; installed ${mib(e.installedBytes)} (the package alone; a Node app with onnxruntime-node: ${mib(e.nodeAppInstalledBytes)}). ` +
+      `Vite example bundle: JS ${mib(b.jsBytes)} (${mib(b.jsGzipBytes)} gzipped), wasm ${mib(b.wasmBytes)} (${mib(b.wasmGzipBytes)} gzipped).`, '',
+    '| runtime | provider | load ms | first sample (n = 1) ms | batch 64 ms | images/s |', '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...e.speed.map((s) => `| ${s.runtime} | ${s.provider} (${s.note}) | ${ms(s.loadMs)} | ${ms(s.firstSampleMs)} | ${ms(s.batch64Ms)} | ${rate(s.imagesPerS)} |`),
+  ];
 }
 
 export function writeBenchReport(dir: string, r: BenchReport): { json: string; md: string } {

@@ -4,6 +4,7 @@
  * against PyTorch on the same machine (torch_reference.py, run by the caller), and onnxruntime's own profile of
  * any workload that misses its target. Never a test: the figures depend on the machine and on its load.
  */
+import { EmbeddingFigures, measureEmbedding } from './embedding';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../training/backend';
@@ -72,10 +73,11 @@ export interface BenchReport {
   torch: { rows: TorchRef[]; note?: string };
   targets: TargetRow[];
   gpu: string[];
+  embedding?: EmbeddingFigures;
 }
 
 export interface BenchOptions {
-  parts: ('sampling' | 'training')[];
+  parts: ('sampling' | 'training' | 'embedding')[];
   batches: number[];
   samplerBatches: number[];
   tfjsSamplerBatches: number[];
@@ -276,6 +278,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       await inferencePart(o, report);
     }
     if (o.parts.includes('training')) await trainingPart(o, report);
+    if (o.parts.includes('embedding')) report.embedding = await measureEmbedding(o.log);
   } finally {
     await shutdownBackend();
   }

@@ -6,7 +6,7 @@
  * served with COOP/COEP on 127.0.0.1 and loaded in Debian's Chromium. Both must give, for the same seed, the pixels
  * onnxruntime-node gives here through the repo's own runtime.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,34 +16,9 @@ import { GanSampler, listShippedModels } from '../../runtime/node';
 import { labelledGrid } from '../../runtime/core/grid';
 import { RunningServer, startServer } from '../../runtime/server';
 import { launchChromium, watchConsole } from '../browser/chromium';
+import { bundleSize, dirBytes, installExample, packRuntime, run, viteBuild } from '../../eval/bench/embedding';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const ENV = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-
-function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', timeout: 240_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-/** examples/<name> copied to `dir`, its dgm-runtime dependency pointed at the packed tarball. */
-function copyExample(name: string, dir: string, tarball: string): void {
-  fs.cpSync(path.join(ROOT, 'examples', name), dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(path.relative(ROOT, src)) });
-  const pkgFile = path.join(dir, 'package.json');
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
-  pkg.dependencies['dgm-runtime'] = `file:${tarball}`;
-  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
-}
-
-function dirBytes(dir: string): number {
-  let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? dirBytes(p) : e.isFile() ? fs.statSync(p).size : 0;
-  }
-  return total;
-}
 
 const hasCgan = listShippedModels().some((m) => m.name === 'cgan');
 
@@ -53,8 +28,7 @@ const hasCgan = listShippedModels().some((m) => m.name === 'cgan');
   let reference: Float32Array;
 
   beforeAll(async () => {
-    const out = run(NPM, ['pack', '--json', '--pack-destination', tmp], path.join(ROOT, 'runtime'));
-    tarball = path.join(tmp, (JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[])[0].filename);
+    tarball = packRuntime(tmp);
     const gan = await GanSampler.load('cgan', { provider: 'cpu' });
     reference = (await gan.sample({ n: 100, seed: 1 })).images.data;
     await gan.release();
@@ -75,8 +49,7 @@ const hasCgan = listShippedModels().some((m) => m.name === 'cgan');
 
   test('Node example: installs without tfjs, writes the class grid of seed 1 as onnxruntime-node gives it here', async () => {
     const dir = path.join(tmp, 'node');
-    copyExample('node', dir, tarball);
-    run(NPM, ['install'], dir);
+    installExample('node', dir, tarball);
     const installed = fs.readdirSync(path.join(dir, 'node_modules'));
     expect(installed).toContain('dgm-runtime');
     expect(installed.filter((n) => n.startsWith('@tensorflow') || n === 'onnxruntime-web')).toEqual([]);
@@ -101,9 +74,8 @@ const hasCgan = listShippedModels().some((m) => m.name === 'cgan');
     const dir = path.join(tmp, 'vite');
 
     beforeAll(async () => {
-      copyExample('vite', dir, tarball);
-      run(NPM, ['install'], dir);
-      run(process.execPath, [path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
+      installExample('vite', dir, tarball);
+      viteBuild(dir);
       server = await startServer({ roots: [{ prefix: '/', dir: path.join(dir, 'dist') }], index: '/index.html', port: 0, log: (l) => requests.push(l) });
       browser = await launchChromium();
     }, 300_000);
@@ -116,6 +88,8 @@ const hasCgan = listShippedModels().some((m) => m.name === 'cgan');
     test('the bundle holds one copy of onnxruntime-web and its wasm once', () => {
       const assets = fs.readdirSync(path.join(dir, 'dist', 'assets'));
       expect(assets.filter((f) => f.endsWith('.wasm'))).toEqual(['ort-wasm-simd-threaded.jsep.wasm']);
+      const size = bundleSize(path.join(dir, 'dist'));
+      console.log(`vite example bundle: JS ${size.jsBytes} B (${size.jsGzipBytes} gzipped), wasm ${size.wasmBytes} B (${size.wasmGzipBytes} gzipped)`);
       const chunks = assets.filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(dir, 'dist', 'assets', f), 'utf8'));
       const ort = fs.readFileSync(path.join(dir, 'node_modules', 'onnxruntime-web', 'dist', 'ort.min.mjs'), 'utf8');
       // String literals survive minification: one from onnxruntime-web's own code, one from onnxruntime-common's.
