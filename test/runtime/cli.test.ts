@@ -73,7 +73,7 @@ describe('dgm sample / dgm logprob', () => {
     expect(await sampleToPng('maf-moons', { n: 300, seed: 2, out: moons, provider: 'cpu', models: root })).toMatch(/^maf-moons: 300 samples over the log-density/);
     expect(pngSize(moons)).toEqual([720, 480]);
     await expect(sampleToPng('maf-moons', { n: 3, seed: 2, label: 1, out, provider: 'cpu', models: root })).rejects.toThrow(/--label: model maf-moons is a flow and takes no labels/);
-    await expect(sampleToPng('nope', { n: 3, seed: 2, out, provider: 'cpu', models: root })).rejects.toThrow(/model "nope" is neither a file\/folder nor a model in .* \(exported models: cgan, maf-fmnist, maf-moons\)/);
+    await expect(sampleToPng('nope', { n: 3, seed: 2, out, provider: 'cpu', models: root })).rejects.toThrow(/model "nope" is neither a file\/folder, nor a model in .* \(exported models: cgan, maf-fmnist, maf-moons\), nor a shipped model \(cgan, gan, maf-moons, wgan-gp\)$/);
     await expect(sampleToPng('cgan', { n: 3, seed: 2, out, provider: 'gpu', models: root })).rejects.toThrow(/provider must be one of/);
   });
 
