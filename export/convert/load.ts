@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import { tfl } from './tfjs-layers-node';
 import { ConvertError } from '../lower/tfjs-layers/types';
 
 export interface LoadedModel {

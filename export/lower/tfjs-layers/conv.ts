@@ -2,7 +2,7 @@
  * Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D -> Conv; Conv2DTranspose -> ConvTranspose. All run on the
  * channels-first copy of the input (one Transpose at the start of a conv stack, none between its layers), with
  * explicit pads computed as tfjs computes them ('same': ceil(in / stride) outputs, the odd pixel of padding at the
- * end, for the dilated kernel; 'causal': all of it at the start), kernels permuted from tfjs's
+ * end, for the dilated kernel; tfjs-layers runs no 'causal' Conv1D, so none is converted), kernels permuted from tfjs's
  * [K..., Cin, Cout] to ONNX's [Cout, Cin, K...] at conversion time.
  */
 import { attr } from '../../onnx/graph-builder';
@@ -29,13 +29,6 @@ function geometry(layer: LayerLike, inSize: number[], kernel: number[], strides:
   const out: number[] = [];
   inSize.forEach((size, i) => {
     const k = (kernel[i] - 1) * dilations[i] + 1;
-    if (padding === 'causal') {
-      const p = k - 1;
-      before.push(p);
-      after.push(0);
-      out.push(Math.floor((size + p - k) / strides[i]) + 1);
-      return;
-    }
     const a = convAxis(size, k, strides[i], padding as 'same' | 'valid');
     before.push(a.before);
     after.push(a.after);
@@ -84,7 +77,7 @@ function biasOf(ctx: ConvertContext, layer: LayerLike, n: number): Float32Array 
 function lowerConvNd(d: 1 | 2): LayerLowering {
   return (ctx, layer, inputs) => {
     const x = convInput(ctx, layer, inputs, d);
-    const o = spatialOptions(layer, d, d === 1 ? ['valid', 'same', 'causal'] : ['valid', 'same']);
+    const o = spatialOptions(layer, d, ['valid', 'same']);
     const cin = x.shape[d];
     const cout = layer.getConfig().filters as number;
     const k = weight(ctx, layer, 'kernel', [...o.kernel, cin, cout]);

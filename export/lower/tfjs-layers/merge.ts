@@ -29,12 +29,6 @@ export const lowerMultiply = elementwise('Mul');
 export const lowerMaximum = elementwise('Max');
 export const lowerMinimum = elementwise('Min');
 
-export const lowerSubtract: LayerLowering = (ctx, layer, inputs) => {
-  if (inputs.length !== 2) throw new ConvertError(`${layerWhere(layer)}: expects exactly 2 inputs, got ${inputs.length}`);
-  const [a, b] = aligned(ctx, layer, inputs, true);
-  return [{ ...a, name: ctx.g.op('Sub', [a.name, b.name], {}, layer.name) }];
-};
-
 /** tfjs adds the inputs, then multiplies by 1 / n. */
 export const lowerAverage: LayerLowering = (ctx, layer, inputs) => {
   const xs = aligned(ctx, layer, inputs, true);

@@ -15,8 +15,11 @@ export const lowerBatchNormalization: LayerLowering = (ctx, layer, inputs) => {
   const axisCfg = cfg.axis as number | number[] | undefined;
   const axisList = axisCfg === undefined ? [-1] : Array.isArray(axisCfg) ? axisCfg : [axisCfg];
   if (axisList.length !== 1) throw new ConvertError(`${layerWhere(layer)}: option axis = ${JSON.stringify(axisCfg)} is not supported (supported: one axis)`);
-  const axis = storedAxis(layer, x, axisList[0]);
   const rank = x.perm.length;
+  // tfjs's own batchNorm kernels read the statistics as if the feature axis were last (cpu: mean[i % C]), so a model
+  // normalizing another axis has no trustworthy reference to check a conversion against.
+  if ((axisList[0] + rank) % rank !== rank - 1) throw new ConvertError(`${layerWhere(layer)}: option axis = ${JSON.stringify(axisCfg)} is not supported (supported: the last axis; tfjs-layers' kernels compute other axes as if the last)`);
+  const axis = storedAxis(layer, x, axisList[0]);
   const f = x.shape[x.perm[axis] - 1];
   const eps = (cfg.epsilon as number | undefined) ?? 1e-3;
   const gamma = optionalWeight(ctx, layer, 'gamma', [f])?.data ?? new Float32Array(f).fill(1);

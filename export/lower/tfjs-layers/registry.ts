@@ -6,7 +6,7 @@ import { lowerActivation, lowerELU, lowerLeakyReLU, lowerPReLU, lowerReLU, lower
 import { lowerConv1D, lowerConv2D, lowerConv2DTranspose, lowerDepthwiseConv2D, lowerSeparableConv2D } from './conv';
 import { lowerDense } from './dense';
 import { lowerEmbedding } from './embedding';
-import { lowerAdd, lowerAverage, lowerConcatenate, lowerDot, lowerMaximum, lowerMinimum, lowerMultiply, lowerSubtract } from './merge';
+import { lowerAdd, lowerAverage, lowerConcatenate, lowerDot, lowerMaximum, lowerMinimum, lowerMultiply } from './merge';
 import { lowerBatchNormalization, lowerLayerNormalization } from './normalization';
 import { lowerBidirectional, lowerRecurrent } from './recurrent';
 import { lowerFlatten, lowerInferenceNoOp, lowerPermute, lowerRepeatVector, lowerReshape, lowerRescaling } from './shape';
@@ -52,7 +52,6 @@ export const LAYER_LOWERINGS: Readonly<Record<string, LayerLowering>> = {
   RepeatVector: lowerRepeatVector,
   Concatenate: lowerConcatenate,
   Add: lowerAdd,
-  Subtract: lowerSubtract,
   Multiply: lowerMultiply,
   Average: lowerAverage,
   Maximum: lowerMaximum,

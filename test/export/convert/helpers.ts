@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
+import { tfl } from '../../../export/convert/tfjs-layers-node';
 import { Random } from '../../../runtime/core/random';
 import { ConvertOptions, ConvertResult, convertLayersModel } from '../../../export/convert/convert';
 
