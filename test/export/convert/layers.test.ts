@@ -23,7 +23,7 @@ const CASES: [string, string, Build][] = [
   ['Dense', 'relu, bias', () => seq(L.dense({ inputShape: [7], units: 4, activation: 'relu' }))],
   ['Dense', 'no bias, rank-3 input', () => seq(L.dense({ inputShape: [3, 5], units: 2, useBias: false }))],
   // gelu_new is lowered too, but tfjs-layers 4.22 saves it as 'geluNew' and then cannot load what it saved.
-  ...ACTIVATIONS.filter((a) => a !== 'gelu_new').map((a): [string, string, Build] => ['Activation', a, () => seq(L.dense({ inputShape: [6], units: 5 }), L.activation({ activation: a }))]),
+  ...ACTIVATIONS.filter((a) => a !== 'gelu_new').map((a): [string, string, Build] => ['Activation', a, () => seq(L.dense({ inputShape: [6], units: 5 }), L.activation({ activation: a as never }))]),
   ['Activation', 'softmax on a conv output', () => seq(L.conv2d({ inputShape: img, filters: 4, kernelSize: 1 }), L.activation({ activation: 'softmax' }))],
   ['ReLU', 'maxValue', () => seq(L.dense({ inputShape: [6], units: 5 }), L.reLU({ maxValue: 0.3 }))],
   ['ReLU', 'plain', () => seq(L.dense({ inputShape: [6], units: 5 }), L.reLU())],
