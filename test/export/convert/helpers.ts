@@ -12,7 +12,11 @@ export async function useCpu(): Promise<void> {
   await tf.ready();
 }
 
-/** Every weight drawn from a seeded normal (variances from a uniform in [0.5, 1.5)), so a test is the same every run. */
+/**
+ * Every weight drawn from a seeded normal, so a test is the same every run: kernels with std 1 / sqrt(fan-in) (the
+ * scale trained layers keep activations of order 1 at), vectors (biases, batch-norm shifts) with std 0.5, moving
+ * variances uniform in [0.5, 1.5).
+ */
 export function seedWeights(model: tfl.LayersModel, seed: number): void {
   const rng = new Random(seed);
   const walk = (layers: tfl.layers.Layer[]) => {
@@ -27,7 +31,9 @@ export function seedWeights(model: tfl.LayersModel, seed: number): void {
       const names = layer.weights.map((w) => w.name);
       const values = ws.map((w, i) => {
         const n = w.size;
-        const data = /variance/.test(names[i]) ? Float32Array.from({ length: n }, () => 0.5 + rng.uniform()) : rng.fillNormal(new Float32Array(n), 0, 0.5);
+        const fanIn = w.shape.length >= 2 ? n / w.shape[w.shape.length - 1] : 0;
+        const std = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0.5;
+        const data = /variance/.test(names[i]) ? Float32Array.from({ length: n }, () => 0.5 + rng.uniform()) : rng.fillNormal(new Float32Array(n), 0, std);
         return tf.tensor(data, w.shape);
       });
       layer.setWeights(values);
