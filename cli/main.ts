@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
+import { registerBenchConvert } from './commands/bench-convert';
 import { registerConvert } from './commands/convert';
 import { registerData } from './commands/data';
 import { registerEval } from './commands/eval';
@@ -22,6 +23,7 @@ program
 
 // (commands are registered here, one line each)
 registerBench(program);
+registerBenchConvert(program);
 registerConvert(program);
 registerData(program);
 registerEval(program);

@@ -1,31 +1,11 @@
 /** The architectures the convert tests and the benchmark build: tiny, seeded by the caller. */
 import { tfl } from '../../../export/convert/tfjs-layers-node';
+import { mobileNetStyle } from '../../../eval/bench/convert-models';
 
 const L = tfl.layers;
 type ST = tfl.SymbolicTensor;
 
-export function mobileNetStyle(): tfl.LayersModel {
-  const block = (x: ST, filters: number, stride: number): ST => {
-    let y = L.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: 'same', useBias: false }).apply(x) as ST;
-    y = L.batchNormalization().apply(y) as ST;
-    y = L.reLU({ maxValue: 6 }).apply(y) as ST;
-    y = L.conv2d({ filters, kernelSize: 1, useBias: false }).apply(y) as ST;
-    y = L.batchNormalization().apply(y) as ST;
-    return L.reLU({ maxValue: 6 }).apply(y) as ST;
-  };
-  const x = tfl.input({ shape: [16, 16, 3], name: 'image' });
-  let y = L.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(x) as ST;
-  y = L.batchNormalization().apply(y) as ST;
-  y = L.reLU({ maxValue: 6 }).apply(y) as ST;
-  y = block(y, 16, 1);
-  y = block(y, 24, 2);
-  y = L.separableConv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(y) as ST;
-  y = block(y, 32, 2);
-  y = L.globalAveragePooling2d({}).apply(y) as ST;
-  y = L.dropout({ rate: 0.2 }).apply(y) as ST;
-  y = L.dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(y) as ST;
-  return tfl.model({ inputs: x, outputs: y, name: 'mobilenet_style' });
-}
+export { mobileNetStyle };
 
 export function unetStyle(): tfl.LayersModel {
   const conv = (x: ST, f: number) => L.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x) as ST;

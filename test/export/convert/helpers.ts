@@ -4,7 +4,6 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { tfl } from '../../../export/convert/tfjs-layers-node';
-import { Random } from '../../../runtime/core/random';
 import { ConvertOptions, ConvertResult, convertLayersModel } from '../../../export/convert/convert';
 
 export async function useCpu(): Promise<void> {
@@ -12,36 +11,7 @@ export async function useCpu(): Promise<void> {
   await tf.ready();
 }
 
-/**
- * Every weight drawn from a seeded normal, so a test is the same every run: kernels with std 1 / sqrt(fan-in) (the
- * scale trained layers keep activations of order 1 at), vectors (biases, batch-norm shifts) with std 0.5, moving
- * variances uniform in [0.5, 1.5).
- */
-export function seedWeights(model: tfl.LayersModel, seed: number): void {
-  const rng = new Random(seed);
-  const walk = (layers: tfl.layers.Layer[]) => {
-    for (const layer of layers) {
-      const inner = (layer as unknown as { layers?: tfl.layers.Layer[] }).layers;
-      if (Array.isArray(inner)) {
-        walk(inner);
-        continue;
-      }
-      const ws = layer.getWeights();
-      if (ws.length === 0) continue;
-      const names = layer.weights.map((w) => w.name);
-      const values = ws.map((w, i) => {
-        const n = w.size;
-        const fanIn = w.shape.length >= 2 ? n / w.shape[w.shape.length - 1] : 0;
-        const std = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0.5;
-        const data = /variance/.test(names[i]) ? Float32Array.from({ length: n }, () => 0.5 + rng.uniform()) : rng.fillNormal(new Float32Array(n), 0, std);
-        return tf.tensor(data, w.shape);
-      });
-      layer.setWeights(values);
-      values.forEach((v) => v.dispose());
-    }
-  };
-  walk(model.layers);
-}
+export { seedWeights } from '../../../eval/bench/convert-models';
 
 export async function artifactsOf(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
