@@ -63,6 +63,25 @@ describe('dgm convert: whole architectures', () => {
     expect(res.report.parity && 'outputs' in res.report.parity).toBe(true);
   });
 
+  test('options: opset 13 and a fixed batch; int32 ids stay int32', async () => {
+    const model = mobileNetStyle();
+    seedWeights(model, 4);
+    const res = await convertModel(model, dir, 'opset13', { opset: 13, batch: 2 });
+    model.dispose();
+    files.push(res.file);
+    expect(res.report.inputs[0].shape).toEqual([2, 16, 16, 3]);
+    expect(res.report.outputs[0].shape).toEqual([2, 10]);
+    expect('outputs' in res.report.parity && res.report.parity.n).toBe(2);
+    const ids = tfl.input({ shape: [4], dtype: 'int32', name: 'ids' });
+    const emb = tfl.model({ inputs: ids, outputs: tfl.layers.embedding({ inputDim: 9, outputDim: 3 }).apply(ids) as tfl.SymbolicTensor });
+    seedWeights(emb, 5);
+    const r2 = await convertModel(emb, dir, 'int32ids');
+    emb.dispose();
+    files.push(r2.file);
+    expect(r2.report.inputs[0]).toEqual({ name: 'ids', dtype: 'int32', shape: ['N', 4] });
+    expect('outputs' in r2.report.parity && r2.report.parity.inputs).toEqual(['ids: integer ids in [0, 9)']);
+  });
+
   test('the reference ONNX checker accepts every converted architecture', () => {
     const r = runChecker(files);
     if (!r.ok) return;
