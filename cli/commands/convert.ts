@@ -56,6 +56,9 @@ export function registerConvert(program: Command): void {
     .action(async (model: string, opts: ConvertOpts) => {
       await tf.setBackend('cpu');
       await tf.ready();
+      // The cpu backend's "install tfjs-node" banner says nothing here: the report names the reference backend.
+      const cpu = tf.engine().registry['cpu'] as unknown as { firstUse?: boolean } | undefined;
+      if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
       try {
         const { onnx, report } = await convertLayersModel(model, {
           opset: opts.opset,

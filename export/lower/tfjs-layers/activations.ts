@@ -4,7 +4,7 @@
  * compute what tfjs computes (gelu by erf, gelu_new by its tanh form, swish and mish as products), with opset-17 ops only.
  */
 import { attr } from '../../onnx/graph-builder';
-import { ConvertContext, ConvertError, LayerLike, LayerLowering, TValue, broadcastDims, layerWhere, one, option, requireFloat, storedAxis, unsupported, weight } from './types';
+import { ConvertContext, LayerLike, LayerLowering, TValue, broadcastDims, one, option, requireFloat, storedAxis, unsupported, weight } from './types';
 
 export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softplus', 'softsign', 'softmax', 'logSoftmax', 'swish', 'mish', 'gelu', 'gelu_new'] as const;
 
@@ -133,9 +133,4 @@ export const lowerPReLU: LayerLowering = (ctx, layer, inputs) => {
 /** Used by merge and normalization lowerings: a per-feature vector along stored axis `axis`. */
 export function perAxisConst(ctx: ConvertContext, hint: string, data: Float32Array, x: TValue, axis: number): string {
   return ctx.g.weight(hint, data, broadcastDims(data.length, x.perm.length, axis));
-}
-
-export function noActivationOptions(layer: LayerLike): void {
-  const a = layer.getConfig().activation;
-  if (a !== undefined && a !== null && !(ACTIVATIONS as readonly unknown[]).includes(a)) throw new ConvertError(`${layerWhere(layer)}: activation ${JSON.stringify(a)} is not supported`);
 }

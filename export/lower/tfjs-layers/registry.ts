@@ -1,6 +1,6 @@
 /**
- * One lowering per tfjs-layers class name: the only list of what `dgm convert` supports (the README's table is
- * checked against it by test/export/convert/coverage.test.ts). A class not here is an error naming it and the layer.
+ * One lowering per tfjs-layers class name: the only list of what `dgm convert` supports (test/export/convert/
+ * layers.test.ts fails when a class here has no test case). A class not here is an error naming it and the layer.
  */
 import { lowerActivation, lowerELU, lowerLeakyReLU, lowerPReLU, lowerReLU, lowerSoftmax, lowerThresholdedReLU } from './activations';
 import { lowerConv1D, lowerConv2D, lowerConv2DTranspose, lowerDepthwiseConv2D, lowerSeparableConv2D } from './conv';

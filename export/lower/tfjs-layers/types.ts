@@ -72,10 +72,6 @@ export function option<T>(layer: LayerLike, key: string, allowed: readonly T[] |
   return v;
 }
 
-export function configOf(layer: LayerLike): Record<string, unknown> {
-  return layer.getConfig();
-}
-
 export function weight(ctx: ConvertContext, layer: LayerLike, key: string, shape: number[]): LayerWeight {
   const w = ctx.weights(layer).get(key);
   if (!w) throw new ConvertError(`${layerWhere(layer)}: weight "${key}" is missing (has: ${[...ctx.weights(layer).keys()].join(', ') || 'none'})`);
