@@ -118,6 +118,8 @@ export function buildOnnx(model: tfl.LayersModel, options: GraphOptions): BuiltO
   const g = new DedupGraph(model.name || 'model');
   const inNames = interfaceNames(options.inputNames, namesOr(model.inputNames, model.inputs), 'input');
   const outNames = interfaceNames(options.outputNames, namesOr(model.outputNames, model.outputs), 'output');
+  const clash = outNames.filter((n) => inNames.includes(n));
+  if (clash.length) throw new ConvertError(`output name${clash.length > 1 ? 's' : ''} ${clash.join(', ')} also name${clash.length > 1 ? '' : 's'} an input; give --input-names / --output-names`);
   outNames.forEach((n) => g.reserve(n));
   const weightCache = new Map<Layer, Map<string, LayerWeight>>();
   const ctx: ConvertContext = {

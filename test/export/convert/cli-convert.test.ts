@@ -99,6 +99,7 @@ describe('dgm convert (CLI)', () => {
     expect(fs.readFileSync(path.join(root, 'target'), 'utf8')).toBe('keep');
     await expect(run([modelJson, '--out', path.join(root, 'x.onnx'), '--opset', '19'])).rejects.toThrow(/--opset expects an integer from 13 to 17/);
     await expect(run([modelJson, '--out', path.join(root, 'x.onnx'), '--output-names', 'a,b'])).rejects.toThrow(/the model has 1 outputs \(label\), 2 names were given/);
+    await expect(run([modelJson, '--out', path.join(root, 'x.onnx'), '--input-names', 'label'])).rejects.toThrow(/output name label also names an input/);
     await expect(run([path.join(root, 'missing.json'), '--out', path.join(root, 'x.onnx')])).rejects.toThrow(/missing\.json: no such file/);
     fs.writeFileSync(path.join(root, 'graph.json'), JSON.stringify({ format: 'graph-model', modelTopology: {} }));
     await expect(run([path.join(root, 'graph.json'), '--out', path.join(root, 'x.onnx')])).rejects.toThrow(/is a tfjs graph model/);
