@@ -122,6 +122,7 @@ bench: build
 	@if [ ! -f "$(TORCH_REF)" ]; then echo "make bench: $(TORCH_REF) not found (the PyTorch reference script lives in shared/tools beside the clone); no PyTorch columns" >&2; \
 	 elif ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then echo "make bench: PyTorch is not installed for /usr/bin/python3 (make bench-deps); no PyTorch columns" >&2; fi
 	$(DGM) bench speed $(shell [ -f "$(TORCH_REF)" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && echo --torch-reference $(TORCH_REF)) $(SPEED_ARGS)
+	$(DGM) bench convert $(CONVERT_BENCH_ARGS)  # a converted MobileNet-style net: onnxruntime-node vs tfjs wasm -> reports/bench-convert.md
 
 # PyTorch for the side-by-side columns of make bench: Debian's python3-torch with the OpenMP build of OpenBLAS (the
 # default reference BLAS is ~30x slower; the pthread build scales badly beside torch's own threads).

@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
+import { registerBenchConvert } from './commands/bench-convert';
+import { registerConvert } from './commands/convert';
 import { registerData } from './commands/data';
 import { registerEval } from './commands/eval';
 import { registerExport } from './commands/export';
@@ -22,6 +24,8 @@ program
 
 // (commands are registered here, one line each)
 registerBench(program);
+registerBenchConvert(program);
+registerConvert(program);
 registerData(program);
 registerEval(program);
 registerExport(program);

@@ -16,6 +16,7 @@ export type Attr =
   | { type: 'ints'; value: number[] }
   | { type: 'floats'; value: number[] }
   | { type: 'string'; value: string }
+  | { type: 'strings'; value: string[] }
   | { type: 'graph'; value: GraphProto };
 
 export const attr = {
@@ -27,6 +28,7 @@ export const attr = {
   ints: (value: number[]): Attr => ({ type: 'ints', value }),
   floats: (value: number[]): Attr => ({ type: 'floats', value }),
   string: (value: string): Attr => ({ type: 'string', value }),
+  strings: (value: string[]): Attr => ({ type: 'strings', value }),
   graph: (value: GraphProto): Attr => ({ type: 'graph', value }),
 };
 
@@ -42,6 +44,8 @@ function attributeProto(name: string, a: Attr): AttributeProto {
       return { name, type: AttrType.FLOATS, floats: a.value };
     case 'string':
       return { name, type: AttrType.STRING, s: new TextEncoder().encode(a.value) };
+    case 'strings':
+      return { name, type: AttrType.STRINGS, strings: a.value.map((v) => new TextEncoder().encode(v)) };
     case 'graph':
       return { name, type: AttrType.GRAPH, g: a.value };
   }
@@ -65,12 +69,14 @@ export class GraphBuilder {
   private readonly outputs: ValueInfoProto[] = [];
   private readonly initializers: TensorProto[];
   private readonly names: Set<string>;
+  private readonly reserved: Set<string>;
   private readonly constCache: Map<string, string>;
   private readonly parent?: GraphBuilder;
 
   constructor(readonly name: string, parent?: GraphBuilder) {
     this.parent = parent;
     this.names = parent ? parent.names : new Set();
+    this.reserved = parent ? parent.reserved : new Set();
     this.initializers = parent ? parent.initializers : [];
     this.constCache = parent ? parent.constCache : new Map();
   }
@@ -84,9 +90,14 @@ export class GraphBuilder {
   unique(hint: string): string {
     const base = hint.replace(/[^A-Za-z0-9_.\/:-]/g, '_') || 'v';
     let name = base;
-    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    for (let i = 1; this.names.has(name) || this.reserved.has(name); i++) name = `${base}_${i}`;
     this.names.add(name);
     return name;
+  }
+
+  /** Keeps `name` for a later input() or output(): unique() never hands it out (interface names chosen up front). */
+  reserve(name: string): void {
+    this.reserved.add(name);
   }
 
   /** A graph input named exactly `name` (public interface names must not be renamed). */

@@ -35,6 +35,7 @@ export interface AttributeProto {
   g?: GraphProto;
   floats?: number[];
   ints?: number[];
+  strings?: Uint8Array[];
 }
 
 export interface NodeProto {

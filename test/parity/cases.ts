@@ -87,3 +87,33 @@ export function mafCases(name: string, dir: string, def: MafDefinition, params: 
     },
   ];
 }
+
+/**
+ * A tfjs-layers model converted by `dgm convert` (export/convert): one row per output, on seeded random inputs of
+ * its float32 input shapes (ids for an Embedding are drawn as convert's own check draws them), with tfjs-layers'
+ * predict as the tfjs column. The converted file is written to `dir`/model.onnx.
+ */
+export async function convertedCases(name: string, dir: string, model: import('@tensorflow/tfjs-layers').LayersModel, n = 4): Promise<ParityCase[]> {
+  const { convertLayersModel } = await import('../../export/convert/convert');
+  const { sampleInputs, tfjsPredict } = await import('../../export/convert/verify');
+  const fs = await import('fs');
+  const path = await import('path');
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+  const { onnx, report } = await convertLayersModel(saved!, { checker: 'off' });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.onnx'), onnx);
+  const samples = sampleInputs(model, report.inputs, n, 11);
+  if (samples.some((s) => s.dtype !== 'float32')) throw new Error(`${name}: the parity table feeds float32 inputs only`);
+  const want = tfjsPredict(model, samples);
+  const feeds = Object.fromEntries(samples.map((s) => [s.name, { type: 'float32' as const, data: Array.from(s.data), dims: s.dims }]));
+  return report.outputs.map((o, i) => ({
+    model: name,
+    output: `${o.name} [${[n, ...o.shape.slice(1)].join(', ')}]`,
+    inputs: `seed 11: ${samples.map((s) => `${s.name} ${s.drawn}`).join('; ')}`,
+    tolerance: TOLERANCE.logit,
+    unit: '',
+    job: { kind: 'raw' as const, model: dir, file: 'model.onnx', output: o.name, feeds },
+    tfjs: want[i],
+  }));
+}

@@ -6,14 +6,17 @@
  * (SwiftShader's adapter on this GPU-less machine) and with wasm. Every pair's max |difference| must stay within
  * 1e-4 for images and logits and 1e-3 nats for log-likelihoods (flow samples: 1e-3, coordinates of order 1).
  * The models (a cGAN, a GAN, a 2-D flow and an 8x8 image flow) are exported in the test from seeded random weights
- * by the project's own pipeline. The table goes to reports/parity.md and the log.
+ * by the project's own pipeline; a MobileNet-style net and an Embedding + LSTM + BiGRU text model are tfjs-layers
+ * models converted by `dgm convert` (export/convert), with tfjs-layers' predict as the tfjs column. The table goes to reports/parity.md and the log.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot } from '../../runtime/paths';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
 import { exportGan, exportMaf, tmpDir, useTfCpu } from '../runtime/fixtures';
-import { ganCases, mafCases, ParityCase } from './cases';
+import { convertedCases, ganCases, mafCases, ParityCase } from './cases';
+import { mobileNetStyle, textModel } from '../export/convert/architectures';
+import { seedWeights } from '../export/convert/helpers';
 import { runParity } from './run';
 import { pairErrors, parityMarkdown } from './table';
 
@@ -39,6 +42,12 @@ describe('parity across runtimes', () => {
     const image = await exportMaf(root, 'maf-image', { inputSize: 64, hiddenSize: 32, nHidden: 1, nFlows: 2 }, { space: 'logit', details: { dataset: 'fashion-mnist (8x8 fixture)', lambda: 1e-6, image: { channels: 1, height: 8, width: 8 } } });
     cases.push(...mafCases('maf-image', image.dir, image.def, image.params, 2, 'normal'));
     image.dispose();
+    for (const [name, build, seed] of [['convert-mobilenet-style', mobileNetStyle, 21], ['convert-lstm-text', textModel, 22]] as const) {
+      const m = build();
+      seedWeights(m, seed);
+      cases.push(...(await convertedCases(name, path.join(root, name), m)));
+      m.dispose();
+    }
   }, 600_000);
 
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

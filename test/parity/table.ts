@@ -5,7 +5,7 @@ export const RUNTIMES = ['tfjs', 'ort-node', 'ort-web-node', 'chromium-webgpu', 
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 export const RUNTIME_TEXT: Record<RuntimeName, string> = {
-  tfjs: 'tfjs (cpu backend, the training definitions)',
+  tfjs: 'tfjs (cpu backend: the training definitions; tfjs-layers predict for convert-* rows)',
   'ort-node': 'onnxruntime-node 1.30 (runtime/node.ts)',
   'ort-web-node': 'onnxruntime-web 1.30 wasm in Node (runtime/web.ts)',
   'chromium-webgpu': 'Debian Chromium headless, onnxruntime-web WebGPU EP (SwiftShader adapter)',
