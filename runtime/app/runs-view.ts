@@ -106,7 +106,7 @@ class Panel {
     this.root = el(
       'section',
       { className: 'panel card' },
-      el('div', { className: 'panel-head' }, el('h3', {}, info.title), el('label', { className: 'inline' }, 'smoothing ', this.smoothing, this.smoothLabel), el('label', { className: 'inline' }, this.log, ' log scale')),
+      el('div', { className: 'panel-head' }, el('h3', {}, info.title), el('div', { className: 'panel-controls' }, el('label', { className: 'inline' }, 'smoothing ', this.smoothing, this.smoothLabel), el('label', { className: 'inline' }, this.log, ' log'))),
       this.chart,
     );
     this.root.dataset.kind = kind;
@@ -129,7 +129,8 @@ class Panel {
     this.metrics = metrics;
     const logScale = this.log.checked;
     const positive = this.rows.every((r) => r.value > 0 && r.smooth > 0);
-    const width = Math.max(240, Math.floor(this.chart.clientWidth || this.root.clientWidth - 40) - 90);
+    // The spec's width is the plot area's: leave room for the y axis and its title.
+    const width = Math.max(240, Math.floor(this.chart.clientWidth || this.root.clientWidth - 40) - 70);
     const key = JSON.stringify([metrics, logScale, positive, width, weight > 0]);
     if (key !== this.key || !this.view) {
       this.view?.finalize();
@@ -322,7 +323,7 @@ class RunsView {
           {},
           el('td', {}, box),
           el('td', { className: 'run-name' }, r.name),
-          el('td', {}, r.model ?? '?'),
+          el('td', {}, r.model ?? '–'),
           el('td', {}, badge, r.note && r.state !== 'training' ? el('div', { className: 'note' }, r.note) : ''),
           el('td', { className: 'num' }, step, progress),
           el('td', { className: 'num' }, r.stepsPerSecond === null ? '–' : r.stepsPerSecond.toFixed(2)),
