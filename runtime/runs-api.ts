@@ -183,8 +183,8 @@ export function runFigures(runsDir: string, name: string, status: RunStatusFile 
   for (const file of names) {
     const m = SAMPLE_FIGURE.exec(file);
     if (!m) continue;
-    // maf-moons writes an SVG scatter beside each PNG figure: show the PNG once.
-    if (file.endsWith('.svg') && set.has(file.replace(/\.svg$/, '.png'))) continue;
+    // maf-moons writes each figure twice: the PNG panels, and the same panels titled with axes as SVG. Show the SVG.
+    if (file.endsWith('.png') && set.has(file.replace(/\.png$/, '.svg'))) continue;
     let st: fs.Stats;
     try {
       st = fs.lstatSync(path.join(dir, file));

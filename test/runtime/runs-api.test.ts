@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { listRunInfos, runsRoute } from '../../runtime/runs-api';
+import { listRunInfos, runFigures, runsRoute } from '../../runtime/runs-api';
 import { RUN_FILES, type RunStatusFile } from '../../runtime/run-files';
 import { announceServer, findServer, runPageUrl } from '../../runtime/serve-discovery';
 import { RunningServer, startServer } from '../../runtime/server';
@@ -126,6 +126,7 @@ describe('runs API', () => {
       'samples.png': 'latest copy',
       [RUN_FILES.checkpoint]: 'x',
     });
+    mk('h-moons', { 'samples-epoch001.png': 'png', 'samples-epoch001.svg': '<svg/>', [RUN_FILES.status]: status({ kind: 'maf-moons', stepsPerEpoch: 24, outcome: 'completed' }) });
     mk('b-finished', { [RUN_FILES.status]: status({ outcome: 'completed', step: 100 }), [RUN_FILES.metrics]: rec(100, 0, t0, { nll: 1 }), [LOSS_PLOT_FILE]: '<svg/>' });
     mk('c-interrupted', { [RUN_FILES.status]: status({ outcome: 'interrupted', step: 30, resumeCommand: 'dgm train cgan --steps 100 --resume' }), [RUN_FILES.checkpoint]: 'x' });
     mk('d-crashed', { [RUN_FILES.lock]: `${deadPid}\n`, [RUN_FILES.status]: status({}), [RUN_FILES.checkpoint]: 'x' });
@@ -156,7 +157,7 @@ describe('runs API', () => {
     expect(r.status).toBe(200);
     const infos = JSON.parse(r.body) as ReturnType<typeof listRunInfos>;
     const by = Object.fromEntries(infos.map((i) => [i.name, i]));
-    expect(Object.keys(by)).toEqual(['a-training', 'b-finished', 'c-interrupted', 'd-crashed', 'e-legacy', 'f-legacy-done', 'g-diverged']); // no dotfolder, no symlink out
+    expect(Object.keys(by)).toEqual(['a-training', 'b-finished', 'c-interrupted', 'd-crashed', 'e-legacy', 'f-legacy-done', 'g-diverged', 'h-moons']); // no dotfolder, no symlink out
     expect(by['a-training']).toMatchObject({ model: 'cgan', state: 'training', step: 40, totalSteps: 100, figures: 2 }); // the symlink out of runs/ is not a figure; samples.png is a copy
     expect(by['a-training'].stepsPerSecond).toBeCloseTo(10, 6); // (40 - 10) steps in 3 s
     expect(by['a-training'].etaSeconds).toBeCloseTo(6, 6); // 60 steps left at 10/s
@@ -167,6 +168,11 @@ describe('runs API', () => {
     expect(by['e-legacy']).toMatchObject({ state: 'stopped', model: 'maf-moons' });
     expect(by['f-legacy-done']).toMatchObject({ state: 'finished', model: 'gan' });
     expect(by['g-diverged'].state).toBe('diverged');
+  });
+
+  test('a figure written as PNG and as titled SVG is listed once, as the SVG; epochs become steps', () => {
+    const figs = runFigures(runs, 'h-moons', JSON.parse(fs.readFileSync(path.join(runs, 'h-moons', RUN_FILES.status), 'utf8')));
+    expect(figs.map((f) => [f.file, f.label, f.step])).toEqual([['samples-epoch001.svg', 'epoch 1', 24]]);
   });
 
   test('figures and loss.svg are served from runs/; anything else, anything outside, dotfiles and symlinks out are refused', async () => {

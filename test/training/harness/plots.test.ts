@@ -14,6 +14,7 @@ import { lossPlotSvg, writeLossPlot } from '../../../training/harness/plots';
 import { loadVega } from '../../../training/harness/vega';
 import { chartRows, metricKind, panelsOf, runFigureSpec, smoothRows } from '../../../runtime/app/run-charts';
 import { scatterSvg } from '../../../training/harness/scatter';
+import { densityGrid, regionAround, writeMoonsFigureSvg } from '../../../training/runs/maf-moons-figure';
 import { niceTicks } from '../../../training/harness/svg';
 
 let dir: string;
@@ -165,6 +166,32 @@ describe('image grid PNG', () => {
     expect(() => imageGridPng(new Float32Array(7), [2, 2, 2], { range: [0, 1] })).toThrow('data has 7 values, expected 2x2x2x1');
     expect(() => imageGridPng(new Float32Array(8), [2, 2, 2], { range: [1, 1] })).toThrow('range must be [lo, hi] with hi > lo');
     expect(() => imageGridPng(new Float32Array(8), [8], { range: [0, 1] })).toThrow('expected [N, H, W] or [N, H, W, C]');
+  });
+});
+
+describe('moons figure', () => {
+  test('three titled panels over one region, axes labelled x1 and x2, each picture placed over exactly the region', async () => {
+    const test = Float32Array.from([0, 0, 1, 1, -1, 0.5, 0.5, -0.5]);
+    const r = regionAround(test);
+    const samples = Float32Array.from([0, 0, 0.2, 0.1, 50, 50]); // the last one is far out of view
+    const grid = densityGrid(r);
+    const logp = Float32Array.from({ length: grid.points.length / 2 }, (_, i) => -((grid.points[2 * i] ** 2 + grid.points[2 * i + 1] ** 2)));
+    const file = path.join(dir, 'moons.svg');
+    await writeMoonsFigureSvg(file, samples, test, logp, r, 'maf-moons epoch 3');
+    const svg = fs.readFileSync(file, 'utf8');
+    expect(parseXml(svg)).toBe('svg');
+    for (const t of ['maf-moons epoch 3', 'Flow samples', '2 of 3 in view', 'Test points', '4 of 4 in view', 'Flow log-density']) expect(svg).toContain(`>${t}</text>`);
+    expect(count(svg, />x1<\/text>/g)).toBe(3);
+    expect(count(svg, />x2<\/text>/g)).toBe(3);
+    const images = [...svg.matchAll(/<image [^>]*>/g)].map((m) => m[0]);
+    expect(images).toHaveLength(3);
+    for (const img of images) {
+      expect(img).toContain('href="data:image/png;base64,');
+      // every panel is the same size: the three pictures cover the same region at the same scale
+      expect(/width="([\d.]+)"/.exec(img)![1]).toBe('260');
+      expect(/height="([\d.]+)"/.exec(img)![1]).toBe('260');
+    }
+    expect(fs.statSync(file).size).toBeLessThan(200000);
   });
 });
 
