@@ -13,9 +13,7 @@ import { makeRecord, type MetricsRecord } from '../../../training/harness/metric
 import { lossPlotSvg, writeLossPlot } from '../../../training/harness/plots';
 import { loadVega } from '../../../training/harness/vega';
 import { chartRows, metricKind, panelsOf, runFigureSpec, smoothRows } from '../../../runtime/app/run-charts';
-import { scatterSvg } from '../../../training/harness/scatter';
 import { densityGrid, regionAround, writeMoonsFigureSvg } from '../../../training/runs/maf-moons-figure';
-import { niceTicks } from '../../../training/harness/svg';
 
 let dir: string;
 beforeAll(() => {
@@ -126,14 +124,6 @@ describe('run charts: rows, panels, smoothing', () => {
   });
 });
 
-describe('svg axes (scatter plots)', () => {
-  test('niceTicks picks 1-2-5 steps covering the range', () => {
-    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
-    expect(niceTicks(0, 437, 6)).toEqual([0, 100, 200, 300, 400]);
-    expect(niceTicks(-3, 3, 3)).toEqual([-2, 0, 2]);
-  });
-});
-
 describe('image grid PNG', () => {
   test('tiles, value range, clipping, padding and enlargement, checked on the decoded PNG', () => {
     // Two 2x2 images in [0, 1]; out-of-range values clip.
@@ -195,17 +185,7 @@ describe('moons figure', () => {
   });
 });
 
-describe('2-D plots', () => {
-  test('scatter: one dot per finite point in each set, legend, equal aspect, well-formed XML', () => {
-    const a = Float32Array.from([0, 0, 1, 1, 2, 0.5]);
-    const b = Float32Array.from([0.5, 0.5, NaN, 1]);
-    const svg = scatterSvg([{ name: 'samples', points: a }, { name: 'test <points>', points: b }], { title: 'moons' });
-    expect(parseXml(svg)).toBe('svg');
-    expect(count(svg, /<circle cx=/g)).toBe(3 + 1 + 2); // dots + legend symbols
-    expect(svg).toContain('>test &lt;points&gt;</text>');
-    expect(() => scatterSvg([{ name: 'odd', points: new Float32Array(3) }])).toThrow('point set odd has 3 values, not [N, 2]');
-  });
-
+describe('2-D density maps', () => {
   test('gridPoints lists pixel centres row by row from the top', () => {
     expect(Array.from(gridPoints([0, 2], [0, 2], 2, 2))).toEqual([0.5, 1.5, 1.5, 1.5, 0.5, 0.5, 1.5, 0.5]);
   });
@@ -219,11 +199,5 @@ describe('2-D plots', () => {
     expect(rgb(1, 2)).toEqual([33, 145, 140]);
     expect(rgb(2, 3)).toEqual(viridis(0.25));
     expect(viridis(0.25)).toEqual([59, 82, 139]);
-    // the scatter can draw it underneath, stretched over the grid's region
-    const svg = scatterSvg([{ name: 's', points: Float32Array.from([0, 0]) }], {
-      background: { png: densityHeatmapPng(new Float32Array(4), 2, 2), xRange: [-1, 1], yRange: [-1, 1] },
-    });
-    expect(parseXml(svg)).toBe('svg');
-    expect(svg).toContain('href="data:image/png;base64,');
   });
 });
