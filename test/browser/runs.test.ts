@@ -118,6 +118,11 @@ describe('runs view', () => {
     expect(lossText).toContain('d_loss, g_loss');
     expect(lossText).toContain('step');
     expect(await page.textContent('.panel[data-kind="fraction"] svg')).toContain('d_fake, d_real');
+    // The log toggle redraws the panel on a log axis (losses here are positive: a true log scale).
+    await page.check('.panel[data-kind="loss"] .log-toggle');
+    await page.waitForFunction(() => document.querySelector('.panel[data-kind="loss"] svg')?.textContent?.includes('d_loss, g_loss (log)'));
+    await page.uncheck('.panel[data-kind="loss"] .log-toggle');
+    await page.waitForFunction(() => !document.querySelector('.panel[data-kind="loss"] svg')?.textContent?.includes('(log)'));
     // Steps, speed and ETA in the list while it trains.
     const row = await page.$$eval('#runs-table tr[data-run="cgan"] td', (tds) => tds.map((t) => t.textContent ?? ''));
     expect(row[4]).toMatch(/^\d+ \/ 200$/);
