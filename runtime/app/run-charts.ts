@@ -27,7 +27,7 @@ export const PANELS: readonly PanelInfo[] = [
   { kind: 'loss', title: 'Losses' },
   { kind: 'loglik', title: 'Log-likelihoods (nats)' },
   { kind: 'bpd', title: 'Bits per dimension' },
-  { kind: 'fraction', title: 'Probabilities and accuracies' },
+  { kind: 'fraction', title: 'Probabilities, accuracy' },
   { kind: 'lr', title: 'Learning rate' },
   { kind: 'timing', title: 'Timing (seconds)' },
   { kind: 'other', title: 'Other metrics' },

@@ -237,7 +237,11 @@ class RunsView {
   private started = false;
 
   start(initial: string[]): void {
-    if (this.started) return;
+    if (this.started) {
+      // A link to other runs (#runs/a,b) while the view is open selects them.
+      if (initial.length && initial.join(',') !== this.selected.join(',')) this.select(initial);
+      return;
+    }
     this.started = true;
     this.selected = initial;
     void chartLibraries().catch((err: unknown) => this.problem(err));
