@@ -16,6 +16,7 @@ import { PRIMARY_FILE, readModelCard } from './node.js';
 import { ortWebDistDir, projectRoot } from './paths.js';
 import { RunningServer, ServeRoot, startServer } from './server.js';
 import { ensureWebBuild } from './web-build.js';
+import { runsView } from './runs-view-server.js';
 
 export interface ModelEntry {
   name: string;
@@ -47,6 +48,8 @@ export interface AppServerOptions {
   log?: (line: string) => void;
   /** Log every request. */
   verbose?: boolean;
+  /** The runs folder the runs view shows (read-only; runs-api.ts); none: no runs view data. */
+  runsDir?: string;
 }
 
 /** The GANs and flows in `dir` (folders holding model.onnx with a readable card); unreadable ones are reported and skipped. */
@@ -102,8 +105,10 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningSer
   const modelsDir = path.resolve(opts.modelsDir);
   if (fs.existsSync(modelsDir)) roots.push({ prefix: '/models/', dir: modelsDir });
   else log(`note: models folder ${modelsDir} does not exist yet; the page will say how to export models`);
-  return startServer({
+  const runs = opts.runsDir ? runsView(opts.runsDir, roots) : undefined;
+  const server = await startServer({
     roots,
+    routes: runs?.routes,
     index: '/app/index.html',
     host: opts.host,
     port: opts.port,
@@ -116,6 +121,8 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningSer
         if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`count must be an integer in [1, 100], got ${url.searchParams.get('count')}`);
         return opts.testImages(count);
       },
+      ...runs?.api,
     },
   });
+  return runs ? runs.announce(server) : server;
 }

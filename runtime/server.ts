@@ -20,6 +20,11 @@ export interface ServerOptions {
   roots: ServeRoot[];
   /** JSON endpoints by exact path ('/api/models'); each returns a JSON-able value. */
   api?: Record<string, (url: URL) => unknown | Promise<unknown>>;
+  /**
+   * Handlers tried after `api` and before the roots, in order, with the decoded path; each returns true when it
+   * answered the request (runs-api.ts: the runs view's event stream and run figures).
+   */
+  routes?: ((req: http.IncomingMessage, res: http.ServerResponse, pathname: string, url: URL) => boolean | Promise<boolean>)[];
   /** What '/' serves (a path under one of the roots, e.g. '/app/index.html'). */
   index?: string;
   host?: string;
@@ -117,6 +122,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return done(500);
       }
     }
+
+    for (const route of opts.routes ?? []) if (await route(req, res, pathname, url)) return done(res.statusCode);
 
     const file = resolveFile(pathname, roots);
     if (file === 'forbidden') {

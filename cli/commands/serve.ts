@@ -23,15 +23,16 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the browser app (onnxruntime-web: WebGPU, else wasm) for the exported models')
     .option('--models <dir>', 'folder of exported models', 'models')
+    .option('--runs <dir>', 'training runs folder the runs view shows (read-only)', 'runs')
     .option('--host <host>', 'interface to bind (loopback by default; anything else exposes the page to the network)', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 picks a free one)', '8080')
     .option('--verbose', 'log every request')
-    .action(async (opts: { models: string; host: string; port: string; verbose?: boolean }) => {
+    .action(async (opts: { models: string; runs: string; host: string; port: string; verbose?: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer in [0, 65535], got ${opts.port}`);
       if (!isLoopback(opts.host)) console.error(`warning: binding to ${opts.host}: the page and the models are reachable from the network`);
-      const server = await startAppServer({ modelsDir: opts.models, host: opts.host, port, testImages: fashionMnistTestImages, verbose: opts.verbose });
-      console.log(`dgm serve: ${server.url} (models from ${opts.models}; Ctrl-C stops)`);
+      const server = await startAppServer({ modelsDir: opts.models, host: opts.host, port, testImages: fashionMnistTestImages, verbose: opts.verbose, runsDir: opts.runs });
+      console.log(`dgm serve: ${server.url} (models from ${opts.models}; runs view: ${server.url}#runs, from ${opts.runs}; Ctrl-C stops)`);
       const stop = () => {
         void server.close().then(() => process.exit(0));
       };

@@ -9,6 +9,7 @@ import { BACKEND_CHOICES, initBackend, parseBackendChoice, shutdownBackend } fro
 import type { ProgressMode } from '../../training/harness/progress';
 import { getRun, listRuns, type TrainFlags } from '../../training/runs';
 import { lockRunDir } from '../../training/harness/run-lock';
+import { findServer, runPageUrl } from '../../runtime/serve-discovery';
 
 function positiveInt(flag: string) {
   return (v: string): number => {
@@ -112,6 +113,8 @@ export function registerTrain(program: Command): void {
           resumeCommand: resumeCommand(process.argv.slice(2)),
         };
         const release = lockRunDir(flags.runDir);
+        const page = await findServer(path.dirname(flags.runDir));
+        if (page) console.log(`dgm serve is up: watch this run at ${runPageUrl(page, path.basename(flags.runDir))}`);
         let result;
         try {
           result = await run.train(flags);

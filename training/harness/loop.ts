@@ -61,6 +61,7 @@ import { type Checkpoint, type CheckpointTensor, loadOptimizer, loadParams, opti
 import { appendMetrics, checkMetricNames, makeRecord, type MetricsType, readMetrics, truncateMetrics } from './metrics-log';
 import { createProgress, type ProgressMode, type ProgressReporter } from './progress';
 import { writeLossPlot } from './plots';
+import { startRunStatus } from './run-status';
 
 /** Random stream of the per-step noise (the loop's `ctx.rng`). */
 export const STREAM_NOISE = 0x6e6f6973;
@@ -292,6 +293,8 @@ export async function runTraining(spec: TrainingSpec): Promise<TrainingResult> {
   const label = spec.label ?? path.basename(runDir);
   const progress: ProgressReporter = createProgress({ mode: spec.progress ?? 'auto', label, total, start: step, lineEvery: logEvery });
   const log = (line: string) => progress.log(line);
+  // run.json tells `dgm serve`'s runs view the run's target and, at the end, how this session ended.
+  const endStatus = startRunStatus(runDir, { kind: typeof spec.meta?.run === 'string' ? spec.meta.run : spec.kind, label, totalSteps: total, stepsPerEpoch, logEvery, startStep: step, resumeCommand: spec.resumeCommand });
   if (spec.resume) log(`${label}: resumed from ${ckptFile} at step ${step} (epoch ${fmtEpoch(step / stepsPerEpoch)})`);
 
   const stopper = new AbortController();
@@ -452,7 +455,8 @@ export async function runTraining(spec: TrainingSpec): Promise<TrainingResult> {
   }
   const plot = path.join(runDir, LOSS_PLOT_FILE);
   const records = readMetrics(metricsFile);
-  if (records.length) writeLossPlot(plot, records, { title: label });
+  if (records.length) await writeLossPlot(plot, records, { title: label });
+  endStatus(status, step);
   return {
     status,
     step,

@@ -1,11 +1,12 @@
 /**
  * The maf-moons progress figure, one PNG: [model samples | test points | model density], three square panels over
- * the same region, so a glance shows whether the flow has found both moons and the gap between them. (The SVG
- * scatter of harness/scatter.ts is written beside it for zooming.)
+ * the same region, so a glance shows whether the flow has found both moons and the gap between them. Beside it, the
+ * same panels titled and with labelled axes as an SVG (moonsFigureSpec: Vega-Lite, the runs view's chart library).
  */
 import { densityHeatmapRgba, gridPoints } from '../harness/density-map';
 import { encodePng, type RgbaImage } from '../harness/image-grid';
 import { writeFileAtomic } from '../harness/atomic-write';
+import { vegaLiteToSvg } from '../harness/vega';
 
 export interface Region {
   x: [number, number];
@@ -74,4 +75,49 @@ export function writeMoonsFigure(file: string, samples: Float32Array, test: Floa
     densityHeatmapRgba(logDensity, n, n, { scale: 4 }),
   ]);
   writeFileAtomic(file, encodePng(img));
+}
+
+/**
+ * The same three panels as a titled, labelled figure (Vega-Lite, rendered headless to SVG): "flow samples",
+ * "test points" and "flow log-density", each with axes x1, x2 in the data's standardised coordinates over the same
+ * region. Each panel's picture is the PNG panel above embedded as an image over exactly that region: a few tens of
+ * kB, where 4000 vector dots would make a megabyte-sized SVG per figure.
+ */
+export function moonsFigureSpec(samples: Float32Array, test: Float32Array, logDensity: Float32Array, r: Region, title: string): Record<string, unknown> {
+  const n = PANEL / 4;
+  const url = (img: RgbaImage) => `data:image/png;base64,${encodePng(img).toString('base64')}`;
+  const inView = (p: Float32Array) => {
+    let k = 0;
+    for (let i = 0; i < p.length; i += 2) if (p[i] >= r.x[0] && p[i] <= r.x[1] && p[i + 1] >= r.y[0] && p[i + 1] <= r.y[1]) k++;
+    return k;
+  };
+  const side = 260;
+  const x = { field: 'x', type: 'quantitative', title: 'x1', scale: { domain: r.x, nice: false } };
+  const y = { field: 'y', type: 'quantitative', title: 'x2', scale: { domain: r.y, nice: false } };
+  const panel = (img: RgbaImage, text: string, subtitle: string) => ({
+    title: { text, subtitle, anchor: 'start' },
+    width: side,
+    height: side,
+    data: { values: [{ x: r.x[0], x2: r.x[1], y: r.y[0], y2: r.y[1], url: url(img) }] },
+    mark: { type: 'image', aspect: false },
+    encoding: { x, y, x2: { field: 'x2' }, y2: { field: 'y2' }, url: { field: 'url', type: 'nominal' } },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start', fontSize: 15, offset: 10 },
+    background: 'white',
+    padding: 12,
+    config: { font: 'system-ui, sans-serif', view: { stroke: '#d1d5db' }, axis: { grid: false, titleFontWeight: 'normal' }, title: { subtitleColor: '#6b7280' } },
+    hconcat: [
+      panel(dotsPanel(samples, r, [31, 119, 180]), 'Flow samples', `${inView(samples)} of ${samples.length / 2} in view`),
+      panel(dotsPanel(test, r, [255, 127, 14]), 'Test points', `${inView(test)} of ${test.length / 2} in view`),
+      panel(densityHeatmapRgba(logDensity, n, n, { scale: 4 }), 'Flow log-density', 'brighter is likelier (viridis)'),
+    ],
+  };
+}
+
+/** The titled figure as SVG (written atomically). */
+export async function writeMoonsFigureSvg(file: string, samples: Float32Array, test: Float32Array, logDensity: Float32Array, r: Region, title: string): Promise<void> {
+  const svg = await vegaLiteToSvg(moonsFigureSpec(samples, test, logDensity, r, title));
+  writeFileAtomic(file, `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
 }

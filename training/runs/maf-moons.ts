@@ -8,7 +8,7 @@
  *
  * Per epoch: train_ll (full training set, after the epoch), val_ll, epoch_seconds into metrics.jsonl; val_ll also
  * every `valEvery` steps ('eval' records); best.ckpt keeps the best val_ll of all of them. Every `plotEvery` epochs: samples-epochNNN.png (1000 samples | the 3000 test points |
- * the model density) and a matching SVG scatter. At the end best.ckpt is evaluated on the test set: an 'eval'
+ * the model density) and samples-epochNNN.svg, the same panels titled with labelled axes. At the end best.ckpt is evaluated on the test set: an 'eval'
  * record with test_ll, summary.json and one printed line.
  */
 import * as path from 'path';
@@ -20,11 +20,10 @@ import { writeFileAtomic } from '../harness/atomic-write';
 import { loadParams, readCheckpoint } from '../harness/checkpoint';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
-import { writeScatter } from '../harness/scatter';
 import { Params } from '../nets/layers';
 import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from '../nets/maf';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
-import { densityGrid, regionAround, writeMoonsFigure } from './maf-moons-figure';
+import { densityGrid, regionAround, writeMoonsFigure, writeMoonsFigureSvg } from './maf-moons-figure';
 import { readSettings, registerRun, type TrainFlags } from './registry';
 
 export const MAF_MOONS_DEFAULTS = {
@@ -54,20 +53,13 @@ export interface MafMoonsResult extends TrainingResult {
   secondsPerEpoch: number | null;
 }
 
-function writeFigures(runDir: string, tag: string, def: MafDefinition, params: Params, test: Float32Array): void {
+async function writeFigures(runDir: string, tag: string, def: MafDefinition, params: Params, test: Float32Array): Promise<void> {
   const samples = tf.tidy(() => mafSample(def, params, 1000, FIGURE_SEED).dataSync() as Float32Array);
   const region = regionAround(test);
   const grid = densityGrid(region);
   const logp = mafLogProbRows(def, params, grid.points, 4000);
   writeMoonsFigure(path.join(runDir, `samples-${tag}.png`), samples, test, logp, region);
-  writeScatter(
-    path.join(runDir, `samples-${tag}.svg`),
-    [
-      { name: 'test points (3000)', points: test, color: '#ff7f0e' },
-      { name: 'MAF samples (1000)', points: samples, color: '#1f77b4' },
-    ],
-    { title: `maf-moons ${tag}`, xRange: region.x, yRange: region.y, radius: 1.4 },
-  );
+  await writeMoonsFigureSvg(path.join(runDir, `samples-${tag}.svg`), samples, test, logp, region, `maf-moons ${tag.replace(/^epoch0*/, 'epoch ')}`);
 }
 
 export async function trainMafMoons(flags: TrainFlags): Promise<MafMoonsResult> {
@@ -120,12 +112,12 @@ async function trainAndEvaluate(
       const x = tf.tensor2d(gatherRows(moons.train, 2, idx), [idx.length, 2]);
       return { nll: mafTrainStep(def, params, opt, x) };
     },
-    onEpochEnd: ({ epoch, runDir }) => {
+    onEpochEnd: async ({ epoch, runDir }) => {
       const seconds = (Date.now() - epochStart) / 1000; // training steps only: evaluation is timed out below
       epochSeconds.push(seconds);
       const out = { train_ll: meanLogProb(def, params, moons.train), val_ll: meanLogProb(def, params, moons.val), epoch_seconds: seconds };
       const e = Math.round(epoch);
-      if (e % s.plotEvery === 0) writeFigures(runDir, `epoch${String(e).padStart(3, '0')}`, def, params, moons.test);
+      if (e % s.plotEvery === 0) await writeFigures(runDir, `epoch${String(e).padStart(3, '0')}`, def, params, moons.test);
       epochStart = Date.now();
       return out;
     },
@@ -147,7 +139,7 @@ async function trainAndEvaluate(
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
     testLogLik = meanLogProb(def, params, moons.test);
     appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / Math.ceil(nTrain / batch), { test_ll: testLogLik }));
-    writeFigures(flags.runDir, 'best', def, params, moons.test);
+    await writeFigures(flags.runDir, 'best', def, params, moons.test);
   }
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
   const summary = {

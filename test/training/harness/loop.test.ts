@@ -46,7 +46,10 @@ describe('runTraining', () => {
   });
 
   test('the reference run wrote its files and its metrics hold interval, epoch and validation records', () => {
-    expect(fs.readdirSync(reference).sort()).toEqual(['best.ckpt', 'checkpoint.ckpt', 'loss.svg', 'metrics.jsonl']);
+    expect(fs.readdirSync(reference).sort()).toEqual(['best.ckpt', 'checkpoint.ckpt', 'loss.svg', 'metrics.jsonl', 'run.json']);
+    // run.json: what the runs view of `dgm serve` reads for the target and the outcome
+    const status = JSON.parse(fs.readFileSync(path.join(reference, 'run.json'), 'utf8'));
+    expect(status).toMatchObject({ version: 1, kind: 'tiny-regression', totalSteps: STEPS, stepsPerEpoch: 6, logEvery: 5, startStep: 0, outcome: 'completed', step: STEPS, pid: process.pid });
     const m = readMetrics(path.join(reference, 'metrics.jsonl'));
     expect(m.filter((r) => r.type === 'train').map((r) => r.step)).toEqual([5, 10, 15, 20, 25, 30, 35, 40]);
     expect(m.filter((r) => r.type === 'epoch').map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -123,6 +126,7 @@ describe('runTraining', () => {
     const m = readMetrics(path.join(dir, 'metrics.jsonl'));
     expect(m[m.length - 1]).toMatchObject({ type: 'diverged', step: 24, mse: 'NaN' });
     expect(fs.existsSync(path.join(dir, 'loss.svg'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'))).toMatchObject({ outcome: 'diverged', step: 24 });
   });
 
   test('tf memory does not grow across steps, checkpoints and epoch ends', async () => {

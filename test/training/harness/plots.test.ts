@@ -1,5 +1,5 @@
 /**
- * Charts and images: SVGs are checked with an independent XML parser (Python's xml.dom.minidom) and by content;
+ * Charts and images: SVGs (the loss plot is Vega's) are checked with an independent XML parser (Python's xml.dom.minidom) and by content;
  * PNGs are decoded again with pngjs and compared pixel by pixel with hand-computed values.
  */
 import { spawnSync } from 'child_process';
@@ -10,9 +10,10 @@ import { PNG } from 'pngjs';
 import { densityHeatmapPng, gridPoints, viridis } from '../../../training/harness/density-map';
 import { imageGridPng, writeImageGrid } from '../../../training/harness/image-grid';
 import { makeRecord, type MetricsRecord } from '../../../training/harness/metrics-log';
-import { lineChartSvg, lossPlotSvg, metricsSeries, writeLossPlot } from '../../../training/harness/plots';
-import { scatterSvg } from '../../../training/harness/scatter';
-import { niceTicks } from '../../../training/harness/svg';
+import { lossPlotSvg, writeLossPlot } from '../../../training/harness/plots';
+import { loadVega } from '../../../training/harness/vega';
+import { chartRows, metricKind, panelsOf, runFigureSpec, smoothRows } from '../../../runtime/app/run-charts';
+import { densityGrid, regionAround, writeMoonsFigureSvg } from '../../../training/runs/maf-moons-figure';
 
 let dir: string;
 beforeAll(() => {
@@ -42,50 +43,84 @@ function metrics(): MetricsRecord[] {
   return out;
 }
 
-describe('loss plot', () => {
-  test('one line per train metric, marked series for epoch-only metrics, legend, well-formed XML', () => {
-    const series = metricsSeries(metrics());
-    expect(series.map((s) => [s.name, s.points.length, !!s.markers])).toEqual([
-      ['d_loss', 10, false],
-      ['g_loss', 10, false],
-      ['val<fid>', 2, true],
-    ]);
-    const svg = lossPlotSvg(metrics(), { title: 'gan & co' });
+describe('loss plot (Vega-Lite specs of runtime/app/run-charts.ts, rendered headless)', () => {
+  test('one panel per kind of quantity, each y axis titled with its metric names; well-formed XML', async () => {
+    const recs = [...metrics(), makeRecord('epoch', 100, 2, { epoch_seconds: 321.5, val_ll: -1.2 })];
+    const svg = await lossPlotSvg(recs, { title: 'gan & co' });
     expect(parseXml(svg)).toBe('svg');
-    expect(count(svg, /<polyline /g)).toBe(3);
-    expect(count(svg, /<circle /g)).toBe(2); // the two epoch points
+    for (const t of ['gan &amp; co', 'Losses', 'Log-likelihoods (nats)', 'Timing (seconds)', 'Other metrics']) expect(svg).toContain(`>${t}</text>`);
+    // axis titles carry the metric names; the seconds are on their own axis, not with the losses
+    expect(svg).toContain('>d_loss, g_loss</text>');
+    expect(svg).toContain('>epoch_seconds</text>');
     expect(svg).toContain('>val&lt;fid&gt;</text>');
-    expect(svg).toContain('>gan &amp; co</text>');
-    // x ticks at round steps, including both ends of 10..100
-    for (const t of ['20', '40', '60', '80', '100']) expect(svg).toContain(`>${t}</text>`);
+    expect(svg).not.toMatch(/>[^<]*loss[^<]*epoch_seconds[^<]*</);
+    expect(count(svg, />step<\/text>/g)).toBe(4);
   });
 
-  test('points land where the axes say: first x at the left edge, last at the right edge', () => {
-    const svg = lineChartSvg([{ name: 'a', points: [[0, 1], [10, 3]] }], { width: 500, height: 300 });
-    const pts = /<polyline [^>]*points="([^"]+)"/.exec(svg)![1].split(' ').map((p) => p.split(',').map(Number));
-    const legend = Math.min(260, 60 + 7 * 1);
-    expect(pts[0][0]).toBeCloseTo(70, 5);
-    expect(pts[1][0]).toBeCloseTo(500 - legend, 5);
-    expect(pts[0][1]).toBeGreaterThan(pts[1][1]); // larger y is higher up
+  test('nothing is clipped: each panel\'s y domain holds every value, a huge first loss included', async () => {
+    const recs = Array.from({ length: 60 }, (_, i) => makeRecord('train', (i + 1) * 10, i / 10, { nll: i === 0 ? 1e6 : 1 + (i % 7) * 0.01 }));
+    recs.push(makeRecord('epoch', 600, 6, { val_ll: -5000 }), makeRecord('epoch', 300, 3, { val_ll: -2 }));
+    const { vega, vegaLite } = loadVega();
+    const view = new vega.View(vega.parse(vegaLite.compile(runFigureSpec(recs)).spec), { renderer: 'none' }) as unknown as {
+      runAsync(): Promise<void>;
+      scale(name: string): { domain(): number[] };
+      finalize(): void;
+    };
+    await view.runAsync();
+    const [lo0, hi0] = view.scale('concat_0_y').domain();
+    expect(lo0).toBeLessThanOrEqual(1);
+    expect(hi0).toBeGreaterThanOrEqual(1e6);
+    const [lo1, hi1] = view.scale('concat_1_y').domain();
+    expect(lo1).toBeLessThanOrEqual(-5000);
+    expect(hi1).toBeGreaterThanOrEqual(-2);
+    view.finalize();
   });
 
-  test('a few huge early losses are clipped so the rest stays readable, and the title says so', () => {
-    const pts: [number, number][] = Array.from({ length: 100 }, (_, i) => [i, i < 2 ? 1e6 : 1 + (i % 7) * 0.01]);
-    expect(lineChartSvg([{ name: 'nll', points: pts }])).toContain('(y axis clipped: a few extreme values are off the chart)');
-    expect(lineChartSvg([{ name: 'nll', points: pts.slice(2) }])).not.toContain('clipped');
-  });
-
-  test('writeLossPlot writes the file atomically', () => {
+  test('writeLossPlot writes the file atomically', async () => {
     const file = path.join(dir, 'loss.svg');
-    writeLossPlot(file, metrics());
+    await writeLossPlot(file, metrics());
     expect(fs.readFileSync(file, 'utf8')).toMatch(/^<\?xml/);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
+});
 
-  test('niceTicks picks 1-2-5 steps covering the range', () => {
-    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
-    expect(niceTicks(0, 437, 6)).toEqual([0, 100, 200, 300, 400]);
-    expect(niceTicks(-3, 3, 3)).toEqual([-2, 0, 2]);
+describe('run charts: rows, panels, smoothing', () => {
+  test('metric names land on the panel of their kind', () => {
+    const kinds = Object.fromEntries(
+      ['d_loss', 'g_loss', 'nll', 'gp', 'w_dist', 'train_ll', 'val_ll', 'val_ll_logit', 'val_bpd', 'test_median_bpd', 'd_real', 'd_fake', 'val_acc', 'lr', 'learning_rate', 'epoch_seconds', 'eval_seconds', 'test_lowest_index'].map((n) => [n, metricKind(n)]),
+    );
+    expect(kinds).toEqual({
+      d_loss: 'loss', g_loss: 'loss', nll: 'loss', gp: 'loss', w_dist: 'loss',
+      train_ll: 'loglik', val_ll: 'loglik', val_ll_logit: 'loglik',
+      val_bpd: 'bpd', test_median_bpd: 'bpd',
+      d_real: 'fraction', d_fake: 'fraction', val_acc: 'fraction',
+      lr: 'lr', learning_rate: 'lr',
+      epoch_seconds: 'timing', eval_seconds: 'timing',
+      test_lowest_index: 'other',
+    });
+  });
+
+  test('train records are dense series; epoch means of the same losses are left out; strings (NaN) are skipped', () => {
+    const recs = metrics();
+    recs.push(makeRecord('diverged', 101, 2, { d_loss: NaN }));
+    const rows = chartRows(recs, 'r1');
+    expect(rows.filter((r) => r.metric === 'd_loss').map((r) => r.step)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(rows.filter((r) => r.sparse).map((r) => [r.metric, r.step])).toEqual([['val<fid>', 50], ['val<fid>', 100]]);
+    expect(chartRows(recs, 'r1', { prefixRun: true })[0].series).toBe('r1 d_loss');
+    expect(panelsOf(rows).map((p) => [p.info.kind, p.metrics])).toEqual([['loss', ['d_loss', 'g_loss']], ['other', ['val<fid>']]]);
+  });
+
+  test('smoothing is the debiased exponential moving average, per series, sparse rows untouched', () => {
+    const rows = chartRows([makeRecord('train', 1, 0, { a: 1, b: 5 }), makeRecord('train', 2, 0, { a: 3, b: 5 }), makeRecord('eval', 2, 0, { v: 7 })], 'r');
+    const s = smoothRows(rows, 0.5);
+    const a = s.filter((r) => r.metric === 'a').map((r) => r.smooth);
+    // acc1 = 0.5, debiased 0.5 / (1 - 0.5) = 1; acc2 = 0.25 + 1.5 = 1.75, debiased 1.75 / 0.75
+    expect(a[0]).toBeCloseTo(1, 12);
+    expect(a[1]).toBeCloseTo(1.75 / 0.75, 12);
+    expect(s.filter((r) => r.metric === 'b').map((r) => r.smooth)).toEqual([5, 5]); // a constant stays put
+    expect(s.find((r) => r.metric === 'v')!.smooth).toBe(7);
+    expect(smoothRows(rows, 0).map((r) => r.smooth)).toEqual(rows.map((r) => r.value));
+    expect(() => smoothRows(rows, 1)).toThrow('smoothing weight must be in [0, 1), got 1');
   });
 });
 
@@ -124,17 +159,33 @@ describe('image grid PNG', () => {
   });
 });
 
-describe('2-D plots', () => {
-  test('scatter: one dot per finite point in each set, legend, equal aspect, well-formed XML', () => {
-    const a = Float32Array.from([0, 0, 1, 1, 2, 0.5]);
-    const b = Float32Array.from([0.5, 0.5, NaN, 1]);
-    const svg = scatterSvg([{ name: 'samples', points: a }, { name: 'test <points>', points: b }], { title: 'moons' });
+describe('moons figure', () => {
+  test('three titled panels over one region, axes labelled x1 and x2, each picture placed over exactly the region', async () => {
+    const test = Float32Array.from([0, 0, 1, 1, -1, 0.5, 0.5, -0.5]);
+    const r = regionAround(test);
+    const samples = Float32Array.from([0, 0, 0.2, 0.1, 50, 50]); // the last one is far out of view
+    const grid = densityGrid(r);
+    const logp = Float32Array.from({ length: grid.points.length / 2 }, (_, i) => -((grid.points[2 * i] ** 2 + grid.points[2 * i + 1] ** 2)));
+    const file = path.join(dir, 'moons.svg');
+    await writeMoonsFigureSvg(file, samples, test, logp, r, 'maf-moons epoch 3');
+    const svg = fs.readFileSync(file, 'utf8');
     expect(parseXml(svg)).toBe('svg');
-    expect(count(svg, /<circle cx=/g)).toBe(3 + 1 + 2); // dots + legend symbols
-    expect(svg).toContain('>test &lt;points&gt;</text>');
-    expect(() => scatterSvg([{ name: 'odd', points: new Float32Array(3) }])).toThrow('point set odd has 3 values, not [N, 2]');
+    for (const t of ['maf-moons epoch 3', 'Flow samples', '2 of 3 in view', 'Test points', '4 of 4 in view', 'Flow log-density']) expect(svg).toContain(`>${t}</text>`);
+    expect(count(svg, />x1<\/text>/g)).toBe(3);
+    expect(count(svg, />x2<\/text>/g)).toBe(3);
+    const images = [...svg.matchAll(/<image [^>]*>/g)].map((m) => m[0]);
+    expect(images).toHaveLength(3);
+    for (const img of images) {
+      expect(img).toContain('href="data:image/png;base64,');
+      // every panel is the same size: the three pictures cover the same region at the same scale
+      expect(/width="([\d.]+)"/.exec(img)![1]).toBe('260');
+      expect(/height="([\d.]+)"/.exec(img)![1]).toBe('260');
+    }
+    expect(fs.statSync(file).size).toBeLessThan(200000);
   });
+});
 
+describe('2-D density maps', () => {
   test('gridPoints lists pixel centres row by row from the top', () => {
     expect(Array.from(gridPoints([0, 2], [0, 2], 2, 2))).toEqual([0.5, 1.5, 1.5, 1.5, 0.5, 0.5, 1.5, 0.5]);
   });
@@ -148,11 +199,5 @@ describe('2-D plots', () => {
     expect(rgb(1, 2)).toEqual([33, 145, 140]);
     expect(rgb(2, 3)).toEqual(viridis(0.25));
     expect(viridis(0.25)).toEqual([59, 82, 139]);
-    // the scatter can draw it underneath, stretched over the grid's region
-    const svg = scatterSvg([{ name: 's', points: Float32Array.from([0, 0]) }], {
-      background: { png: densityHeatmapPng(new Float32Array(4), 2, 2), xRange: [-1, 1], yRange: [-1, 1] },
-    });
-    expect(parseXml(svg)).toBe('svg');
-    expect(svg).toContain('href="data:image/png;base64,');
   });
 });
