@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
+import { registerBenchVerify } from './commands/bench-verify';
 import { registerData } from './commands/data';
 import { registerEval } from './commands/eval';
 import { registerExport } from './commands/export';
@@ -21,6 +22,7 @@ program
 
 // (commands are registered here, one line each)
 registerBench(program);
+registerBenchVerify(program);
 registerData(program);
 registerEval(program);
 registerExport(program);
