@@ -53,7 +53,7 @@ export function registerData(program: Command): void {
           : `content: WARNING, differs from the official release in ${bad.map((k) => loc.files[k]).join(', ')}`,
       );
       if (opts.grid) {
-        writeFileAtomic(opts.grid, classGridPng(train.images, train.labels, 28, 28, CLASS_NAMES.length));
+        writeFileAtomic(opts.grid, classGridPng(train.images, train.labels, 28, 28, CLASS_NAMES.length), '--grid');
         console.log(`wrote ${opts.grid} (rows: ${CLASS_NAMES.join(', ')})`);
       }
     });

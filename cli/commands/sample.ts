@@ -11,7 +11,7 @@ import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
 import { divergenceBound, MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
 import { encodePng, gridPng } from '../../runtime/png';
-import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { checkOutputPath, writeFileAtomic } from '../../training/harness/atomic-write';
 
 export interface SampleCliOptions {
   n: number;
@@ -49,6 +49,7 @@ function intOption(name: string, v: string): number {
 
 /** Samples and writes the PNG; returns the line the command prints. */
 export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promise<string> {
+  checkOutputPath(o.out, '--out'); // before sampling: a bad path should not cost the run
   const source = resolveModelPath(modelArg, o.models);
   const provider = checkNodeProvider(o.provider);
   const card = readModelCard(source);
@@ -96,7 +97,7 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
       await flow.release();
     }
   }
-  writeFileAtomic(o.out, png);
+  writeFileAtomic(o.out, png, '--out');
   const rel = path.relative(process.cwd(), path.resolve(o.out));
   return `${card.name}: ${what} in ${via} -> ${rel.startsWith('..') ? path.resolve(o.out) : rel}`;
 }
