@@ -111,12 +111,17 @@ export function registerTrain(program: Command): void {
           progress: opts.progress,
           resumeCommand: resumeCommand(process.argv.slice(2)),
         };
-        const release = lockRunDir(flags.runDir);
+        const lock = lockRunDir(flags.runDir);
+        for (const f of lock.removed) console.error(`removed ${path.join(flags.runDir, f)} (left by an interrupted write)`);
         let result;
         try {
           result = await run.train(flags);
+        } catch (err) {
+          lock();
+          lock.discardIfUnused(); // a run that failed before writing anything leaves no folder behind
+          throw err;
         } finally {
-          release();
+          lock();
         }
         if (result.status === 'diverged') {
           console.error(result.message);
