@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatColumn, lowestExampleShare, lowestIsOutlier, summarizeLogProb } from '../../runtime/core/log-prob-summary';
+import { parseSeed } from '../../runtime/core/checks';
 import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, FlowSpec } from '../../runtime/node';
@@ -85,8 +86,7 @@ export function registerLogprob(program: Command): void {
     .action(async (model: string, file: string, opts: { limit?: string; seed: string; all?: boolean; provider: string; models: string }) => {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`--limit must be a positive integer, got ${opts.limit}`);
-      const seed = Number(opts.seed);
-      if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${opts.seed}`);
+      const seed = parseSeed(opts.seed, '--seed');
       const source = resolveModelPath(model, opts.models);
       const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider) });
       try {

@@ -11,6 +11,7 @@ import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
 import { divergenceBound, MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
 import { encodePng, gridPng } from '../../runtime/png';
+import { parseSeed } from '../../runtime/core/checks';
 import { checkOutputPath, writeFileAtomic } from '../../training/harness/atomic-write';
 
 export interface SampleCliOptions {
@@ -118,7 +119,7 @@ export function registerSample(program: Command): void {
     .action(async (model: string, opts: { n: string; seed: string; label?: string; cols?: string; provider: string; models: string; out: string; redrawDiverged?: boolean }) => {
       const line = await sampleToPng(model, {
         n: intOption('--n', opts.n),
-        seed: intOption('--seed', opts.seed),
+        seed: parseSeed(opts.seed, '--seed'),
         label: opts.label === undefined ? undefined : intOption('--label', opts.label),
         cols: opts.cols === undefined ? undefined : intOption('--cols', opts.cols),
         provider: opts.provider,

@@ -13,11 +13,24 @@ export function checkCount(name: string, n: unknown, max = MAX_SAMPLES): number 
   return n;
 }
 
-export function checkSeed(seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new Error(`seed must be an integer, got ${describe(seed)}`);
+/**
+ * Seeds are integers in [0, 2^32): the generator (core/random.ts) is seeded with 32 bits, so larger or negative
+ * values would only alias smaller ones (0 and 2^32 would draw the same noise). One rule for every command and the API.
+ */
+export const SEED_MAX = 2 ** 32 - 1;
+const SEED_RANGE = `an integer in [0, 2^32 - 1] = [0, ${SEED_MAX}]`;
+
+export function checkSeed(seed: unknown, name = 'seed'): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > SEED_MAX) {
+    throw new Error(`${name} must be ${SEED_RANGE}, got ${describe(seed)}`);
   }
   return seed;
+}
+
+/** A seed given as text (a command-line flag): decimal digits only, then checkSeed's range. */
+export function parseSeed(text: string, name = '--seed'): number {
+  if (typeof text !== 'string' || !/^\d+$/.test(text.trim())) throw new Error(`${name} must be ${SEED_RANGE}, got ${describe(text)}`);
+  return checkSeed(Number(text.trim()), name);
 }
 
 /**
@@ -82,7 +95,7 @@ function isNumberList(v: unknown): v is ArrayLike<number> {
   return Array.isArray(v) && v.every((e) => typeof e === 'number');
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
