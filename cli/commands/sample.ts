@@ -51,9 +51,11 @@ function intOption(name: string, v: string): number {
 /** Samples and writes the PNG; returns the line the command prints. */
 export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promise<string> {
   checkOutputPath(o.out, '--out'); // before sampling: a bad path should not cost the run
+  if (o.cols !== undefined && !(Number.isInteger(o.cols) && o.cols >= 1 && o.cols <= o.n)) throw new Error(`--cols must be an integer in [1, ${o.n}] (--n, the number of samples), got ${o.cols}`);
   const source = resolveModelPath(modelArg, o.models);
   const provider = checkNodeProvider(o.provider);
   const card = readModelCard(source);
+  if (card.family !== 'gan' && card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family}: dgm sample draws from GANs and flows`);
   let png: Uint8Array;
   let what: string;
   let via: string;
