@@ -100,7 +100,7 @@ export function registerLogprob(program: Command): void {
       const source = resolveModelPath(model, opts.models);
       const card = readModelCard(source);
       if (card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family === 'gan' ? `GAN (${card.kind})` : card.family}, not a flow: dgm logprob scores data under a flow${card.family === 'gan' ? '; draw from it with dgm sample' : ''}`);
-      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider) });
+      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider, '--provider') });
       try {
         const spec = flow.spec;
         const data = readRows(file, spec, limit);

@@ -11,7 +11,7 @@ import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
 import { divergenceBound, MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
 import { encodePng, gridPng } from '../../runtime/png';
-import { parseSeed } from '../../runtime/core/checks';
+import { checkCount, parseSeed } from '../../runtime/core/checks';
 import { checkOutputPath, writeFileAtomic } from '../../training/harness/atomic-write';
 
 export interface SampleCliOptions {
@@ -51,9 +51,10 @@ function intOption(name: string, v: string): number {
 /** Samples and writes the PNG; returns the line the command prints. */
 export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promise<string> {
   checkOutputPath(o.out, '--out'); // before sampling: a bad path should not cost the run
+  checkCount('--n', o.n);
   if (o.cols !== undefined && !(Number.isInteger(o.cols) && o.cols >= 1 && o.cols <= o.n)) throw new Error(`--cols must be an integer in [1, ${o.n}] (--n, the number of samples), got ${o.cols}`);
   const source = resolveModelPath(modelArg, o.models);
-  const provider = checkNodeProvider(o.provider);
+  const provider = checkNodeProvider(o.provider, '--provider');
   const card = readModelCard(source);
   if (card.family !== 'gan' && card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family}: dgm sample draws from GANs and flows`);
   let png: Uint8Array;
@@ -61,6 +62,11 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
   let via: string;
   if (card.family === 'gan') {
     if (o.redrawDiverged) throw new Error(`--redraw-diverged: model ${card.name} is a GAN, whose samples cannot diverge (it applies to flows)`);
+    if (o.label !== undefined) {
+      const k = card.numClasses;
+      if (k === 0) throw new Error(`--label ${o.label}: model ${card.name} is an unconditional GAN and takes no class`);
+      if (!(Number.isInteger(o.label) && o.label >= 0 && o.label < k)) throw new Error(`--label must be an integer in [0, ${k - 1}] (the classes of ${card.name}), got ${o.label}`);
+    }
     const gan = await GanSampler.load(source, { provider });
     try {
       const r = await gan.sample({ n: o.n, seed: o.seed, labels: o.label });
