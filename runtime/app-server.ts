@@ -14,7 +14,7 @@ import * as path from 'path';
 import { flowSpec } from './core/card.js';
 import { PRIMARY_FILE, readModelCard } from './node.js';
 import { ortWebDistDir, projectRoot } from './paths.js';
-import { HttpError, RunningServer, ServeRoot, startServer } from './server.js';
+import { HttpError, RunningServer, ServeRoot, ServerOptions, startServer } from './server.js';
 import { ensureWebBuild } from './web-build.js';
 
 export interface ModelEntry {
@@ -101,6 +101,24 @@ export function queryOf(url: URL, allowed: readonly string[]): Record<string, st
   return out;
 }
 
+/** The page's JSON endpoints (what startServer's `api` takes); bad query values are 400s naming them. */
+export function appApi(modelsDir: string, testImages: AppServerOptions['testImages'], log: (line: string) => void): ServerOptions['api'] {
+  return {
+    '/api/models': (url) => {
+      queryOf(url, []);
+      return listModels(modelsDir, log);
+    },
+    '/api/test-images': async (url) => {
+      const q = queryOf(url, ['count']);
+      if (!testImages) throw new HttpError(404, 'this server has no test images');
+      const text = q.count ?? '12';
+      const count = Number(text);
+      if (!/^\d{1,3}$/.test(text) || count < 1 || count > 100) throw new HttpError(400, `query value count must be an integer in [1, 100], got ${JSON.stringify(text)}`);
+      return testImages(count);
+    },
+  };
+}
+
 export async function startAppServer(opts: AppServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((l: string) => console.error(l));
   const root = projectRoot();
@@ -119,19 +137,6 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningSer
     host: opts.host,
     port: opts.port,
     log: opts.verbose ? log : undefined,
-    api: {
-      '/api/models': (url) => {
-        queryOf(url, []);
-        return listModels(modelsDir, log);
-      },
-      '/api/test-images': async (url) => {
-        const q = queryOf(url, ['count']);
-        if (!opts.testImages) throw new HttpError(404, 'this server has no test images');
-        const text = q.count ?? '12';
-        const count = Number(text);
-        if (!/^\d{1,3}$/.test(text) || count < 1 || count > 100) throw new HttpError(400, `query value count must be an integer in [1, 100], got ${JSON.stringify(text)}`);
-        return opts.testImages(count);
-      },
-    },
+    api: appApi(modelsDir, opts.testImages, log),
   });
 }

@@ -65,7 +65,7 @@ function checkLabel(name: string, v: unknown, numClasses: number): number {
  */
 export function checkRows(name: string, x: unknown, width: number): { data: Float32Array; n: number } {
   let data: Float32Array;
-  if (x instanceof Float32Array || x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
+  if (isNumericView(x) || (Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
     const flat = x as ArrayLike<number>;
     if (flat.length === 0 || flat.length % width !== 0) {
       throw new Error(`${name} must hold N rows of ${width} values (length a positive multiple of ${width}), got length ${flat.length}`);
@@ -88,6 +88,11 @@ export function checkRows(name: string, x: unknown, width: number): { data: Floa
     }
   }
   return { data, n: data.length / width };
+}
+
+/** A typed array of numbers (8-bit pixels as a Uint8Array included); not BigInt64Array, not DataView. */
+function isNumericView(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
 }
 
 function isNumberList(v: unknown): v is ArrayLike<number> {

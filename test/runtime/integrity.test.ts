@@ -14,7 +14,7 @@ import { contentSha256, modelId } from '../../runtime/core/integrity';
 import { readOnnxParts } from '../../runtime/core/onnx-metadata';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
 import * as web from '../../runtime/web';
-import { exportGan, exportMaf, tmpDir, useTfCpu } from './fixtures';
+import { exportGan, exportMaf, tmpDir, useTfCpu, weightByte, withMetadata } from './fixtures';
 
 const nodeSha = (parts: readonly Uint8Array[]) => {
   const h = crypto.createHash('sha256');
@@ -29,27 +29,6 @@ function copyModel(src: string, root: string, name: string): string {
   return dst;
 }
 
-/** The offset of a byte in the middle of the largest weight tensor's data (found by protobufjs's decoding). */
-function weightByte(bytes: Uint8Array): number {
-  const inits = decodeModel(bytes).graph.initializer.filter((t) => t.raw_data && t.raw_data.length >= 16);
-  const big = inits.sort((a, b) => b.raw_data!.length - a.raw_data!.length)[0];
-  const at = Buffer.from(bytes).indexOf(Buffer.from(big.raw_data!));
-  expect(at).toBeGreaterThan(0);
-  return at + Math.floor(big.raw_data!.length / 2);
-}
-
-/** `bytes` with its metadata_props replaced by `props` (ModelProto field 14, StringStringEntryProto key 1, value 2). */
-export function withMetadata(bytes: Uint8Array, props: Record<string, string>): Uint8Array {
-  const varint = (n: number): number[] => {
-    const out: number[] = [];
-    for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
-    out.push(n);
-    return out;
-  };
-  const field = (tag: number, body: Uint8Array): Uint8Array => Buffer.concat([Buffer.from([tag, ...varint(body.length)]), body]);
-  const entries = Object.entries(props).map(([k, v]) => field(0x72, Buffer.concat([field(0x0a, Buffer.from(k)), field(0x12, Buffer.from(v))])));
-  return new Uint8Array(Buffer.concat([...readOnnxParts(bytes).content, ...entries]));
-}
 
 describe('model integrity', () => {
   const root = tmpDir('integrity');
