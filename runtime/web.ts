@@ -94,7 +94,7 @@ export async function readModelCard(source: ModelSource): Promise<ModelCard> {
 /** WebCrypto's sha256 (a secure context: https, localhost or 127.0.0.1; and Node). */
 export async function webSha256(parts: readonly Uint8Array[]): Promise<string> {
   const subtle = (globalThis as { crypto?: { subtle?: { digest(a: string, d: Uint8Array): Promise<ArrayBuffer> } } }).crypto?.subtle;
-  if (!subtle) throw new IntegrityError('cannot verify the model: WebCrypto (crypto.subtle) is missing, as on a page that is not a secure context (serve it over https or from localhost), or load with { verify: false }');
+  if (!subtle) throw new IntegrityError('cannot verify the model: WebCrypto (crypto.subtle) is missing, as on a page that is not a secure context (serve it over https or from localhost)');
   let data: Uint8Array;
   if (parts.length === 1) data = parts[0];
   else {

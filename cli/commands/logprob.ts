@@ -12,6 +12,7 @@ import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, FlowSpec, readModelCard } from '../../runtime/node';
 import { decodeGrayPng } from '../../runtime/png';
+import { cliLoadError } from './sample';
 import { maybeGunzip, parseIdx } from '../../training/data/idx';
 
 export interface Rows {
@@ -93,14 +94,15 @@ export function registerLogprob(program: Command): void {
     .option('--all', 'print every example (default: the first 10 when there are more than 20)')
     .option('--provider <p>', 'execution provider: auto (CUDA if installed, else CPU), cuda, cpu, webgpu', 'auto')
     .option('--models <dir>', 'folder of exported models', 'models')
-    .action(async (model: string, file: string, opts: { limit?: string; seed: string; all?: boolean; provider: string; models: string }) => {
+    .option('--no-verify', 'skip the check of every file\'s sha256 and card at load (for files verified some other way)')
+    .action(async (model: string, file: string, opts: { limit?: string; seed: string; all?: boolean; provider: string; models: string; verify: boolean }) => {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`--limit must be a positive integer, got ${opts.limit}`);
       const seed = parseSeed(opts.seed, '--seed');
       const source = resolveModelPath(model, opts.models);
       const card = readModelCard(source);
       if (card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family === 'gan' ? `GAN (${card.kind})` : card.family}, not a flow: dgm logprob scores data under a flow${card.family === 'gan' ? '; draw from it with dgm sample' : ''}`);
-      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider, '--provider') });
+      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider, '--provider'), verify: opts.verify }).catch((e) => Promise.reject(cliLoadError(e)));
       try {
         const spec = flow.spec;
         const data = readRows(file, spec, limit);

@@ -20,7 +20,15 @@ export const CARD_SHA_KEY = 'dgm.card.sha256';
 /** sha256 of the concatenation of `parts`, as 64 lowercase hex digits. */
 export type Sha256 = (parts: readonly Uint8Array[]) => string | Promise<string>;
 
-export class IntegrityError extends Error {}
+/**
+ * A failed check. `detail` is the finding without the way to skip the check, so a command line can name its own
+ * flag (`--no-verify`) where the message names the API's (`{ verify: false }`).
+ */
+export class IntegrityError extends Error {
+  constructor(readonly detail: string) {
+    super(`${detail} (to skip this check: load with { verify: false })`);
+  }
+}
 
 /** A model file as a loader opened it: its bytes, metadata_props, the card they hold and this file's entry in it. */
 export interface ModelFile {
@@ -31,7 +39,6 @@ export interface ModelFile {
   file: GraphCard;
 }
 
-const OPT_OUT = 'load with { verify: false } only if you check the files some other way';
 const utf8 = new TextEncoder();
 
 function fail(msg: string): never {
@@ -63,14 +70,14 @@ export async function modelId(name: string, files: readonly { file: string; sha2
 export async function verifyFile(f: ModelFile, sha256: Sha256): Promise<void> {
   const { where, card, file, props } = f;
   if (typeof card.id !== 'string' || typeof file.sha256 !== 'string') {
-    fail(`${where}: its model card records no sha256 for ${file.file} (exported before integrity records): export it again with \`dgm export\`, or ${OPT_OUT}`);
+    fail(`${where}: its model card records no sha256 for ${file.file} (exported before integrity records): export it again with \`dgm export\``);
   }
   if (props[ID_KEY] !== card.id) fail(`${where}: metadata "${ID_KEY}" is ${JSON.stringify(props[ID_KEY] ?? null)} but its card's id is ${JSON.stringify(card.id)}: the file was altered`);
   const cardSha = await textSha256(props[CARD_KEY] ?? '', sha256);
-  if (props[CARD_SHA_KEY] !== cardSha) fail(`${where}: its model card (metadata "${CARD_KEY}") does not match its recorded sha256 (metadata "${CARD_SHA_KEY}"): the card was altered or corrupted; ${OPT_OUT}`);
+  if (props[CARD_SHA_KEY] !== cardSha) fail(`${where}: its model card (metadata "${CARD_KEY}") does not match its recorded sha256 (metadata "${CARD_SHA_KEY}"): the card was altered or corrupted`);
   if (f.bytes.length !== file.bytes) fail(`${where}: is ${f.bytes.length} bytes but its card says ${file.bytes}: the file is truncated or was altered`);
   const got = await contentSha256(f.bytes, sha256, where);
-  if (got !== file.sha256) fail(`${where}: sha256 of its graph and weights is ${got.slice(0, 16)}..., its card records ${file.sha256.slice(0, 16)}...: the file was altered or corrupted; export it again, or ${OPT_OUT}`);
+  if (got !== file.sha256) fail(`${where}: sha256 of its graph and weights is ${got.slice(0, 16)}..., its card records ${file.sha256.slice(0, 16)}...: the file was altered or corrupted; export it again`);
 }
 
 /**

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { decodeModel, encodeModel } from '../../export/onnx/proto';
 import { contentSha256, modelId } from '../../runtime/core/integrity';
 import { readOnnxParts } from '../../runtime/core/onnx-metadata';
+import { sampleToPng } from '../../cli/commands/sample';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
 import * as web from '../../runtime/web';
 import { exportGan, exportMaf, tmpDir, useTfCpu, weightByte, withMetadata } from './fixtures';
@@ -87,6 +88,10 @@ describe('model integrity', () => {
     const gan = await GanSampler.load(ganDir);
     await gan.release();
 
+    const fg = path.join(copyModel(ganDir, root, 'flipped-gan'), 'model.onnx');
+    const gb = fs.readFileSync(fg);
+    gb[weightByte(gb)] ^= 0x01;
+    fs.writeFileSync(fg, gb);
     const dir = copyModel(flowDir, root, 'flipped');
     const file = path.join(dir, 'model.onnx');
     const bytes = fs.readFileSync(file);
@@ -94,6 +99,12 @@ describe('model integrity', () => {
     fs.writeFileSync(file, bytes);
     await expect(Flow.load(dir)).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: sha256 of its graph and weights is [0-9a-f]{16}\\.\\.\\., its card records [0-9a-f]{16}\\.\\.\\.: the file was altered`));
     await expect(web.Flow.load(new Uint8Array(bytes))).rejects.toThrow(/^model bytes: sha256 of its graph and weights/);
+    // The command line says how to skip the check with its own flag, and skips it when asked.
+    const png = path.join(root, 'flipped.png');
+    await expect(sampleToPng(dir, { n: 2, seed: 1, out: png, provider: 'cpu', models: root })).rejects.toThrow(/the file was altered or corrupted; export it again \(to skip this check: --no-verify\)$/);
+    expect(fs.existsSync(png)).toBe(false);
+    await sampleToPng(path.join(root, 'flipped-gan'), { n: 2, seed: 1, out: png, provider: 'cpu', models: root, verify: false });
+    expect(fs.statSync(png).size).toBeGreaterThan(0);
     const unchecked = await Flow.load(dir, { verify: false });
     const got = await unchecked.logProb([[0.1, 0.2, 0.3, 0.4]]);
     await unchecked.release();
@@ -148,7 +159,7 @@ describe('model integrity', () => {
     delete card.id;
     for (const f of card.files) delete f.sha256;
     const old = withMetadata(bytes, { 'dgm.format': props['dgm.format'], 'dgm.name': props['dgm.name'], 'dgm.role': props['dgm.role'], 'dgm.card': JSON.stringify(card) });
-    await expect(GanSampler.load(old)).rejects.toThrow(/^model bytes: its model card records no sha256 for model.onnx \(exported before integrity records\): export it again with `dgm export`, or load with \{ verify: false \}/);
+    await expect(GanSampler.load(old)).rejects.toThrow(/^model bytes: its model card records no sha256 for model.onnx \(exported before integrity records\): export it again with `dgm export` \(to skip this check: load with \{ verify: false \}\)$/);
     await expect(web.GanSampler.load(old)).rejects.toThrow(/exported before integrity records/);
     (await GanSampler.load(old, { verify: false })).release();
   });
