@@ -182,7 +182,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${opts.port} on ${host} is already in use; choose another with --port`) : err);
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${opts.port} on ${host} is already in use; choose another with --port`));
+      else if (err.code === 'ENOTFOUND' || err.code === 'EADDRNOTAVAIL' || err.code === 'EAI_AGAIN') reject(new Error(`cannot bind to host ${host}: ${err.code === 'EADDRNOTAVAIL' ? 'no interface of this machine has that address' : 'no such host name'} (${err.code}); the default is 127.0.0.1`));
+      else reject(err);
     });
     server.listen(opts.port ?? 8080, host, () => resolve());
   });

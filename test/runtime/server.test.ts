@@ -137,6 +137,10 @@ describe('dgm serve: static server', () => {
     expect(big.status).toBe(431);
   });
 
+  test('a host that is no address of this machine is a clear error', async () => {
+    await expect(startServer({ roots: [], host: '127.0.0.1.example', port: 0 })).rejects.toThrow(/^cannot bind to host 127\.0\.0\.1\.example: no such host name \((ENOTFOUND|EAI_AGAIN)\)/);
+  });
+
   test('a busy port is a clear error', async () => {
     await expect(startServer({ roots: [], port: server.port })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is already in use/);
   });
