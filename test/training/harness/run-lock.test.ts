@@ -46,11 +46,11 @@ test('release leaves a lock that another process has since taken', () => {
 const FIXTURES = path.join(__dirname, 'fixtures');
 const { JEST_WORKER_ID: _worker, ...CHILD_ENV } = process.env;
 
-function race(dirs: string[], contenders: number, period: number, hold: number): Promise<string[][]> {
+function race(dirs: string[], contenders: number, period: number): Promise<string[][]> {
   const t0 = Date.now() + 2500; // past every child's start-up
   const runs = Array.from({ length: contenders }, () =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-r', path.join(FIXTURES, 'swc-register.js'), path.join(FIXTURES, 'lock-racer.ts'), JSON.stringify(dirs), String(t0), String(period), String(hold)], { env: CHILD_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['-r', path.join(FIXTURES, 'swc-register.js'), path.join(FIXTURES, 'lock-racer.ts'), JSON.stringify(dirs), String(t0), String(period)], { env: CHILD_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (c) => (out += c));
       child.on('error', reject);
@@ -69,7 +69,7 @@ test('racing processes: exactly one wins each round, on a fresh folder and on a 
     fs.writeFileSync(path.join(d, LOCK_FILE), '999999999\n'); // no such process
     return d;
   });
-  const results = await race([...fresh, ...stale], 4, 120, 60);
+  const results = await race([...fresh, ...stale], 4, 40);
   for (const [r, outcome] of results.entries()) {
     expect({ round: r, won: outcome.filter((o) => o === 'won').length, broken: outcome.filter((o) => o === 'broken').length, missing: outcome.filter((o) => o === 'missing').length }).toEqual({ round: r, won: 1, broken: 0, missing: 0 });
   }
