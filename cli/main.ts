@@ -1,44 +1,10 @@
 /**
  * `dgm`: one command line for the whole pipeline. Each subcommand lives in cli/commands/<name>.ts and only parses
- * flags and calls the modules under training/, export/ and runtime/.
+ * flags and calls the modules under training/, export/ and runtime/; cli/program.ts puts them together.
  */
-import { Command } from 'commander';
-import { registerBench } from './commands/bench';
-import { registerBenchConvert } from './commands/bench-convert';
-import { registerConvert } from './commands/convert';
-import { registerData } from './commands/data';
-import { registerEval } from './commands/eval';
-import { registerExport } from './commands/export';
-import { registerLogprob } from './commands/logprob';
-import { registerSample } from './commands/sample';
-import { registerServe } from './commands/serve';
-import { registerShip } from './commands/ship';
-import { registerTrain } from './commands/train';
+import { runCli } from './program';
 
-const program = new Command();
-program
-  .name('dgm')
-  .description('Deep generative models: train with TensorFlow.js, export to ONNX, sample with ONNX Runtime')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (s, write) => write(`dgm: ${s}`) });
-
-// (commands are registered here, one line each)
-registerBench(program);
-registerBenchConvert(program);
-registerConvert(program);
-registerData(program);
-registerEval(program);
-registerExport(program);
-registerLogprob(program);
-registerSample(program);
-registerServe(program);
-registerShip(program);
-registerTrain(program);
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  // Expected failures (bad input, missing data) print one clear line; DGM_DEBUG=1 shows the stack.
-  const msg = err instanceof Error ? err.message : String(err);
-  console.error(`dgm: ${msg}`);
-  if (process.env.DGM_DEBUG && err instanceof Error) console.error(err.stack);
-  process.exit(1);
+runCli(process.argv.slice(2)).then((code) => {
+  // A command that keeps running (dgm serve) returns 0 with its server open: leave the process to it.
+  if (code !== 0) process.exit(code);
 });

@@ -6,11 +6,16 @@
  *   dgm.role    what this file computes: generator | discriminator | log_prob | sample
  *   dgm.name    the model's name (= its runs/ and models/ folder name)
  *   dgm.format  the card format, CARD_FORMAT
+ *   dgm.id      the model's id (= card.id): every file of one export carries the same one
+ *   dgm.card.sha256  sha256 of the dgm.card text; with files[i].sha256 (the file without its metadata_props)
+ *               this is what the runtime verifies at load (runtime/core/integrity.ts)
  */
+import { createHash } from 'crypto';
 import { Dim } from './onnx/graph-builder';
 import { IR_VERSION, OPSET } from './onnx/proto';
 import { PRODUCER } from './onnx/model';
 import { CARD_FORMAT, GraphCard, ImageFacts } from '../runtime/core/card';
+import { CARD_SHA_KEY, ID_KEY } from '../runtime/core/integrity';
 
 // The fields the runtime reads (format id, per-file graph descriptions, image facts) are declared once, in
 // runtime/core/card.ts: export may import runtime (data flows that way), runtime may not import export.
@@ -40,6 +45,8 @@ export type Float16Deviation = Pick<ParityCheck, 'file' | 'output' | 'inputs' | 
 export interface ModelCard {
   format: typeof CARD_FORMAT;
   name: string;
+  /** `<name>@<16 hex digits>`: a hash over every file's name and sha256 (runtime/core/integrity.ts modelId). */
+  id: string;
   /** The checkpoint's kind (e.g. 'maf', 'gan', 'cgan', 'wgan-gp'). */
   kind: string;
   family: 'gan' | 'maf' | 'classifier';
@@ -92,7 +99,14 @@ export function exportFacts(commit: { commit: string; dirty: boolean }, now = ne
 }
 
 export function cardMetadata(card: ModelCard, role: string): Record<string, string> {
-  return { 'dgm.format': CARD_FORMAT, 'dgm.name': card.name, 'dgm.role': role, 'dgm.card': JSON.stringify(card) };
+  const json = JSON.stringify(card);
+  return { 'dgm.format': CARD_FORMAT, 'dgm.name': card.name, [ID_KEY]: card.id, 'dgm.role': role, 'dgm.card': json, [CARD_SHA_KEY]: nodeSha256([Buffer.from(json, 'utf8')]) };
+}
+
+export function nodeSha256(parts: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
 }
 
 /** Parses and checks a card (from card.json or from `dgm.card`); errors name what is wrong. */

@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { BuiltGraph } from './graphs/built-graph';
 import { builtToBytes, WeightStorage } from './graphs/to-model';
-import { Float16Deviation, GraphCard, ModelCard, ParityCheck, cardMetadata, exportFacts } from './card';
+import { Float16Deviation, GraphCard, ModelCard, ParityCheck, cardMetadata, exportFacts, nodeSha256 } from './card';
+import { contentSha256, modelId } from '../runtime/core/integrity';
 import { checkOnnxFiles, checkerUnavailable } from './onnx-checker';
 import { ExportError } from './lower/types';
 import { failedChecks } from './validate';
@@ -83,16 +84,15 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
     for (const [file, b] of half) plain.set(file, b);
   }
   const checker = runChecker(plain, opts.checker ?? 'auto', job.name);
-  const files: GraphCard[] = job.graphs.map((g) => ({
-    file: g.file,
-    role: g.built.role as GraphCard['role'],
-    inputs: g.built.inputs,
-    outputs: g.built.outputs,
-    bytes: 0,
-  }));
+  // The card holds each file's hash without its metadata_props, so the hashes are known before the card is.
+  const files: GraphCard[] = [];
+  for (const g of job.graphs) {
+    files.push({ file: g.file, role: g.built.role as GraphCard['role'], inputs: g.built.inputs, outputs: g.built.outputs, bytes: 0, sha256: await contentSha256(plain.get(g.file)!, nodeSha256) });
+  }
   const card: ModelCard = {
     format: 'dgm-model-card/1',
     name: job.name,
+    id: await modelId(job.name, files as { file: string; sha256: string }[], nodeSha256),
     kind: job.kind,
     family: job.family,
     description: job.description,
@@ -119,6 +119,9 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
     }
   }
   if (!stable) throw new Error(`internal error: model "${job.name}": file sizes in the card did not settle`);
+  for (const f of files) {
+    if ((await contentSha256(out[f.file] as Uint8Array, nodeSha256)) !== f.sha256) throw new Error(`internal error: model "${job.name}": ${f.file} changed outside its metadata_props when the card was added`);
+  }
   out['card.json'] = JSON.stringify(card, null, 2) + '\n';
   writeDirAtomic(outDir, out);
   return { dir: outDir, card, files: files.map((f) => ({ file: f.file, bytes: f.bytes })) };

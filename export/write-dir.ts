@@ -6,6 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
+  // A symlink or file where the model folder goes is not ours to replace (the rename would swap out the link).
+  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new Error(`model folder ${dir} exists and is ${st.isSymbolicLink() ? `a symbolic link (to ${fs.readlinkSync(dir)})` : 'not a directory'}: refusing to replace it (remove it or choose another --out)`);
   const parent = path.dirname(dir);
   fs.mkdirSync(parent, { recursive: true });
   const tmp = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}-${Date.now()}`);

@@ -14,7 +14,7 @@ import * as path from 'path';
 import { flowSpec } from './core/card.js';
 import { PRIMARY_FILE, readModelCard } from './node.js';
 import { ortWebDistDir, projectRoot } from './paths.js';
-import { RunningServer, ServeRoot, startServer } from './server.js';
+import { HttpError, RunningServer, ServeRoot, ServerOptions, startServer } from './server.js';
 import { ensureWebBuild } from './web-build.js';
 import { runsView } from './runs-view-server.js';
 
@@ -93,6 +93,35 @@ function cached(file: string): ReturnType<typeof readModelCard> {
   return card;
 }
 
+/** The query parameters of an API URL: each at most once and among `allowed`, else a 400 that names it. */
+export function queryOf(url: URL, allowed: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (!allowed.includes(k)) throw new HttpError(400, `unknown query parameter ${JSON.stringify(k)} for ${url.pathname} (it takes ${allowed.length ? allowed.join(', ') : 'none'})`);
+    if (k in out) throw new HttpError(400, `query parameter ${JSON.stringify(k)} given twice`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The page's JSON endpoints (what startServer's `api` takes); bad query values are 400s naming them. */
+export function appApi(modelsDir: string, testImages: AppServerOptions['testImages'], log: (line: string) => void): ServerOptions['api'] {
+  return {
+    '/api/models': (url) => {
+      queryOf(url, []);
+      return listModels(modelsDir, log);
+    },
+    '/api/test-images': async (url) => {
+      const q = queryOf(url, ['count']);
+      if (!testImages) throw new HttpError(404, 'this server has no test images');
+      const text = q.count ?? '12';
+      const count = Number(text);
+      if (!/^\d{1,3}$/.test(text) || count < 1 || count > 100) throw new HttpError(400, `query value count must be an integer in [1, 100], got ${JSON.stringify(text)}`);
+      return testImages(count);
+    },
+  };
+}
+
 export async function startAppServer(opts: AppServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((l: string) => console.error(l));
   const root = projectRoot();
@@ -113,16 +142,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningSer
     host: opts.host,
     port: opts.port,
     log: opts.verbose ? log : undefined,
-    api: {
-      '/api/models': () => listModels(modelsDir, log),
-      '/api/test-images': async (url) => {
-        if (!opts.testImages) throw new Error('this server has no test images');
-        const count = Number(url.searchParams.get('count') ?? 12);
-        if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`count must be an integer in [1, 100], got ${url.searchParams.get('count')}`);
-        return opts.testImages(count);
-      },
-      ...runs?.api,
-    },
+    api: { ...appApi(modelsDir, opts.testImages, log), ...runs?.api },
   });
   return runs ? runs.announce(server) : server;
 }

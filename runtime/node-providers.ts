@@ -31,9 +31,9 @@ export function cudaProviderInstalled(): boolean {
   return fs.existsSync(path.join(bindingDir, 'libonnxruntime_providers_cuda.so'));
 }
 
-export function checkNodeProvider(p: unknown): NodeProvider {
+export function checkNodeProvider(p: unknown, name = 'provider'): NodeProvider {
   if (typeof p !== 'string' || !(NODE_PROVIDERS as readonly string[]).includes(p)) {
-    throw new Error(`provider must be one of ${NODE_PROVIDERS.join(', ')}, got ${JSON.stringify(p)}`);
+    throw new Error(`${name} must be one of ${NODE_PROVIDERS.join(', ')}, got ${JSON.stringify(p)}`);
   }
   return p as NodeProvider;
 }

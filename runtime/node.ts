@@ -8,11 +8,13 @@
  *   const flow = await Flow.load('models/maf-moons');
  *   const lp = await flow.logProb([[0.1, 0.2]]);  const s = await flow.sample({ n: 500, seed: 1 });
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cardFromMetadata, flowSpec, ganSpec, GraphCard, ModelCard, Role } from './core/card.js';
 import { FlowCore } from './core/flow.js';
 import { GanSamplerCore } from './core/gan-sampler.js';
+import { verifyModel, verifySibling } from './core/integrity.js';
 import { readOnnxMetadata } from './core/onnx-metadata.js';
 import { isModelName, parseShippedIndex, ShippedModel } from './core/shipped.js';
 import { shippedModelsDir } from './node-location.js';
@@ -31,6 +33,8 @@ export type ModelSource = string | Uint8Array;
 export interface LoadOptions extends NodeEngineOptions {
   /** Rows per session call (bounds memory); default 256. */
   maxBatch?: number;
+  /** Check every file's sha256, model id and card.json at load (core/integrity.ts); default true. */
+  verify?: boolean;
 }
 
 export const PRIMARY_FILE = 'model.onnx';
@@ -41,9 +45,23 @@ interface Opened {
   where: string;
   /** Folder of sibling files, when loaded from disk. */
   dir?: string;
+  props: Record<string, string>;
   card: ModelCard;
   role: Role;
   file: GraphCard;
+}
+
+function nodeSha256(parts: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** The opened file checked against its card, and against card.json when one lies beside it. */
+async function verifyOpened(o: Opened, opts: LoadOptions): Promise<void> {
+  if (opts.verify === false) return;
+  const cardJson = o.dir && path.join(o.dir, 'card.json');
+  await verifyModel(o, nodeSha256, cardJson && fs.existsSync(cardJson) ? { where: cardJson, text: fs.readFileSync(cardJson, 'utf8') } : undefined);
 }
 
 function readFile(file: string): Uint8Array {
@@ -103,7 +121,7 @@ export function openSource(source: ModelSource): Opened {
     throw new Error(`${where}: ${(err as Error).message}`);
   }
   const { card, role, file } = cardFromMetadata(props, where);
-  return { bytes, where, dir, card, role, file };
+  return { bytes, where, dir, props, card, role, file };
 }
 
 /** The model card of a folder or .onnx file (e.g. to list models), without starting a session. */
@@ -111,18 +129,22 @@ export function readModelCard(source: ModelSource): ModelCard {
   return openSource(source).card;
 }
 
-function bytesFor(o: Opened, file: string): Uint8Array {
+async function bytesFor(o: Opened, file: string, opts: LoadOptions): Promise<Uint8Array> {
   if (file === o.file.file) return o.bytes;
   if (!o.dir) throw new Error(`${o.where}: ${file} is needed too; load the model from its folder rather than from bytes`);
-  return readFile(path.join(o.dir, file));
+  const where = path.join(o.dir, file);
+  const bytes = readFile(where);
+  if (opts.verify !== false) await verifySibling(o, file, where, bytes, nodeSha256);
+  return bytes;
 }
 
 export class GanSampler extends GanSamplerCore {
   static async load(source: ModelSource, opts: LoadOptions = {}): Promise<GanSampler> {
     const o = openSource(source);
     const spec = ganSpec(o.card, o.where);
+    await verifyOpened(o, opts);
     const gen = o.card.files.find((f) => f.role === 'generator')!;
-    const engine = await openNodeEngine(bytesFor(o, gen.file), opts);
+    const engine = await openNodeEngine(await bytesFor(o, gen.file, opts), opts);
     return new GanSampler(engine, spec, opts.maxBatch);
   }
 }
@@ -131,7 +153,8 @@ export class Flow extends FlowCore {
   static async load(source: ModelSource, opts: LoadOptions = {}): Promise<Flow> {
     const o = openSource(source);
     const spec = flowSpec(o.card, o.where);
-    const flow = new Flow(spec, (file) => openNodeEngine(bytesFor(o, file), opts), opts.maxBatch);
+    await verifyOpened(o, opts);
+    const flow = new Flow(spec, async (file) => openNodeEngine(await bytesFor(o, file, opts), opts), opts.maxBatch);
     // Open the file we were given now: a bad provider or file fails at load, not at the first call.
     await flow.openFile(o.file.file);
     return flow;

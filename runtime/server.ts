@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as path from 'path';
 
 export interface ServeRoot {
@@ -64,10 +65,37 @@ export const ISOLATION_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache',
 };
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** An error an API handler throws to answer with that status (e.g. 400 for a bad query value) and its message. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
 
+/** 'localhost', ::1 or an IPv4 address in 127.0.0.0/8 (written as one: '127.0.0.1.example' is a DNS name). */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return net.isIPv4(v4) && v4.startsWith('127.');
+}
+
+/**
+ * Whether a request's Host header names this server. A web page the user visits can make its own DNS name resolve
+ * to 127.0.0.1 (DNS rebinding) and then read this server as same-origin; its requests carry that name, so only the
+ * bound name (and for loopback binds the loopback names, for wildcard binds any IP literal) is answered.
+ */
+export function hostAllowed(header: string | undefined, bound: string, port: number): boolean {
+  if (!header) return false;
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(header.trim());
+  if (!m) return false;
+  if ((m[2] === undefined ? 80 : Number(m[2])) !== port) return false;
+  const name = m[1].toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const b = bound.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name === b) return true;
+  const wildcard = b === '0.0.0.0' || b === '::';
+  if ((isLoopback(b) || wildcard) && (name === 'localhost' || isLoopback(name))) return true;
+  return wildcard && net.isIP(name) !== 0;
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -80,6 +108,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Longest prefix first, so '/models/x/' could override '/models/' if ever configured.
   roots.sort((a, b) => b.prefix.length - a.prefix.length);
 
+  let boundPort = opts.port ?? 8080;
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       send(res, 500, 'text/plain; charset=utf-8', `internal error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -88,6 +117,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const done = (status: number) => opts.log?.(`${status} ${req.method} ${req.url}`);
+    if (!hostAllowed(req.headers.host, host, boundPort)) {
+      send(res, 403, 'text/plain; charset=utf-8', `forbidden: Host ${JSON.stringify(req.headers.host ?? null)} is not this server (${host}:${boundPort})\n`);
+      return done(403);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
@@ -118,8 +151,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         send(res, 200, MIME['.json'], body, req.method === 'HEAD');
         return done(200);
       } catch (err) {
-        send(res, 500, MIME['.json'], JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
-        return done(500);
+        const status = err instanceof HttpError ? err.status : 500;
+        send(res, status, MIME['.json'], JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
+        return done(status);
       }
     }
 
@@ -155,12 +189,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${opts.port} on ${host} is already in use; choose another with --port`) : err);
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${opts.port} on ${host} is already in use; choose another with --port`));
+      else if (err.code === 'ENOTFOUND' || err.code === 'EADDRNOTAVAIL' || err.code === 'EAI_AGAIN') reject(new Error(`cannot bind to host ${host}: ${err.code === 'EADDRNOTAVAIL' ? 'no interface of this machine has that address' : 'no such host name'} (${err.code}); the default is 127.0.0.1`));
+      else reject(err);
     });
     server.listen(opts.port ?? 8080, host, () => resolve());
   });
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw new Error('server did not bind to a TCP port');
+  boundPort = addr.port;
   const urlHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${urlHost}:${addr.port}/`,

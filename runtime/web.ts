@@ -10,6 +10,7 @@
 import { cardFromMetadata, flowSpec, ganSpec, GraphCard, ModelCard, Role } from './core/card.js';
 import { FlowCore } from './core/flow.js';
 import { GanSamplerCore } from './core/gan-sampler.js';
+import { IntegrityError, verifyModel, verifySibling } from './core/integrity.js';
 import { readOnnxMetadata } from './core/onnx-metadata.js';
 import { isModelName, parseShippedIndex, ShippedModel } from './core/shipped.js';
 import { openWebEngine, WebEngineOptions } from './web-providers.js';
@@ -26,6 +27,8 @@ export type ModelSource = string | URL | Uint8Array | ArrayBuffer;
 
 export interface LoadOptions extends WebEngineOptions {
   maxBatch?: number;
+  /** Check every file's sha256, model id and card.json at load (core/integrity.ts); default true. */
+  verify?: boolean;
 }
 
 export const PRIMARY_FILE = 'model.onnx';
@@ -35,6 +38,7 @@ interface Opened {
   where: string;
   /** URL of the file, for its siblings. */
   url?: URL;
+  props: Record<string, string>;
   card: ModelCard;
   role: Role;
   file: GraphCard;
@@ -149,18 +153,55 @@ export async function openSource(source: ModelSource, opts: { baseUrl?: string |
     throw new Error(`${where}: ${(err as Error).message}`);
   }
   const { card, role, file } = cardFromMetadata(props, where);
-  return { bytes, where, url, card, role, file };
+  return { bytes, where, url, props, card, role, file };
 }
 
 export async function readModelCard(source: ModelSource, opts: { baseUrl?: string | URL } = {}): Promise<ModelCard> {
   return (await openSource(source, opts)).card;
 }
 
+/** WebCrypto's sha256 (a secure context: https, localhost or 127.0.0.1; and Node). */
+export async function webSha256(parts: readonly Uint8Array[]): Promise<string> {
+  const subtle = (globalThis as { crypto?: { subtle?: { digest(a: string, d: Uint8Array): Promise<ArrayBuffer> } } }).crypto?.subtle;
+  if (!subtle) throw new IntegrityError('cannot verify the model: WebCrypto (crypto.subtle) is missing, as on a page that is not a secure context (serve it over https or from localhost)');
+  let data: Uint8Array;
+  if (parts.length === 1) data = parts[0];
+  else {
+    data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) data.set(p, (at += p.length) - p.length);
+  }
+  const digest = new Uint8Array(await subtle.digest('SHA-256', data));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The opened file checked against its card, and against the card.json beside its URL when the server has one. */
+async function verifyOpened(o: Opened, opts: LoadOptions): Promise<void> {
+  if (opts.verify === false) return;
+  let cardJson: { where: string; text: string } | undefined;
+  if (o.url) {
+    const at = new URL('card.json', o.url);
+    const res = await fetch(at).catch((err: Error) => {
+      throw new Error(`cannot fetch ${at.href}: ${err.message}`);
+    });
+    if (res.ok) cardJson = { where: at.href, text: await res.text() };
+    else if (res.status !== 404) throw new Error(`cannot fetch ${at.href}: HTTP ${res.status} ${res.statusText}`);
+  }
+  await verifyModel(o, webSha256, cardJson);
+}
+
 async function bytesFor(o: Opened, file: string, opts: WebLoadOptions): Promise<Uint8Array> {
   if (file === o.file.file) return o.bytes;
-  if (opts.files?.[file]) return opts.files[file];
-  if (!o.url) throw new Error(`${o.where}: ${file} is needed too; load the model from its URL or pass it in options.files`);
-  return fetchBytes(new URL(file, o.url), opts.onProgress);
+  let bytes = opts.files?.[file];
+  let where = `options.files[${JSON.stringify(file)}]`;
+  if (!bytes) {
+    if (!o.url) throw new Error(`${o.where}: ${file} is needed too; load the model from its URL or pass it in options.files`);
+    const url = new URL(file, o.url);
+    bytes = await fetchBytes(url, opts.onProgress);
+    where = url.href;
+  }
+  if (opts.verify !== false) await verifySibling(o, file, where, bytes, webSha256);
+  return bytes;
 }
 
 export interface WebLoadOptions extends LoadOptions {
@@ -176,6 +217,7 @@ export class GanSampler extends GanSamplerCore {
   static async load(source: ModelSource, opts: WebLoadOptions = {}): Promise<GanSampler> {
     const o = await openSource(source, opts);
     const spec = ganSpec(o.card, o.where);
+    await verifyOpened(o, opts);
     const gen = o.card.files.find((f) => f.role === 'generator')!;
     const engine = await openWebEngine(await bytesFor(o, gen.file, opts), opts);
     return new GanSampler(engine, spec, opts.maxBatch);
@@ -186,6 +228,7 @@ export class Flow extends FlowCore {
   static async load(source: ModelSource, opts: WebLoadOptions = {}): Promise<Flow> {
     const o = await openSource(source, opts);
     const spec = flowSpec(o.card, o.where);
+    await verifyOpened(o, opts);
     const flow = new Flow(spec, async (file) => openWebEngine(await bytesFor(o, file, opts), opts), opts.maxBatch);
     await flow.openFile(o.file.file);
     return flow;

@@ -9,7 +9,7 @@ import {
   type FashionMnistSplit,
   type Origin,
 } from '../../training/data/fashion-mnist';
-import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { checkOutputPath, writeFileAtomic } from '../../training/harness/atomic-write';
 import { classGridPng } from '../../training/data/preview';
 
 const ORIGIN_TEXT: Record<Origin, string> = {
@@ -39,6 +39,7 @@ export function registerData(program: Command): void {
     .option('--download', 'download the official files again (into --data DIR or ./data/fashion-mnist) and verify them')
     .option('--grid <file.png>', 'also write a PNG with the first 10 training images of each class, one row per class')
     .action(async (opts: { data?: string; download?: boolean; grid?: string }) => {
+      if (opts.grid !== undefined) checkOutputPath(opts.grid, '--grid');
       const loc = await locateFashionMnist({ dir: opts.data, download: opts.download ? 'force' : 'auto' });
       console.log(`Fashion-MNIST in ${loc.dir} (${ORIGIN_TEXT[loc.origin]})`);
       for (const k of FILE_KEYS) console.log(`  ${loc.files[k]}`);
@@ -53,7 +54,7 @@ export function registerData(program: Command): void {
           : `content: WARNING, differs from the official release in ${bad.map((k) => loc.files[k]).join(', ')}`,
       );
       if (opts.grid) {
-        writeFileAtomic(opts.grid, classGridPng(train.images, train.labels, 28, 28, CLASS_NAMES.length));
+        writeFileAtomic(opts.grid, classGridPng(train.images, train.labels, 28, 28, CLASS_NAMES.length), '--grid');
         console.log(`wrote ${opts.grid} (rows: ${CLASS_NAMES.join(', ')})`);
       }
     });

@@ -4,6 +4,7 @@
  * grids). Needs the classifier: `dgm train classifier && dgm export classifier`. See eval/run-eval.ts.
  */
 import * as path from 'path';
+import { parseSeed } from '../../runtime/core/checks';
 import { Command, InvalidArgumentError } from 'commander';
 import { compareReports, readEvalReport } from '../../eval/compare';
 import { kidText, writeEvalReport } from '../../eval/report';
@@ -21,6 +22,14 @@ interface EvalOpts {
   threads: number;
   only?: string[];
   baseline?: string;
+}
+
+function seedArg(v: string): number {
+  try {
+    return parseSeed(v, '--seed');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function positiveInt(flag: string, min = 1) {
@@ -51,7 +60,7 @@ export function registerEval(program: Command): void {
     .option('--samples <n>', 'generated images per GAN, and real training images for the floor', positiveInt('--samples', 2), 10000)
     .option('--kid-subsets <n>', 'KID subsets', positiveInt('--kid-subsets'), 10)
     .option('--kid-subset-size <n>', 'rows per KID subset', positiveInt('--kid-subset-size', 2), 1000)
-    .option('--seed <n>', 'seed of the samples, the dequantisation noise and the subsets', positiveInt('--seed', 0), 0)
+    .option('--seed <n>', 'seed of the samples, the dequantisation noise and the subsets: an integer in [0, 2^32)', seedArg, 0)
     .option('--threads <n>', 'onnxruntime intra-op threads', positiveInt('--threads'), 2)
     .option('--only <models>', `evaluate only these (${KNOWN.join(', ')})`, modelList)
     .option('--baseline <eval.json>', 'compare FID/KID with an earlier report (refused if its feature extractor differs)')

@@ -7,10 +7,12 @@ import { Command } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatColumn, lowestExampleShare, lowestIsOutlier, summarizeLogProb } from '../../runtime/core/log-prob-summary';
+import { parseSeed } from '../../runtime/core/checks';
 import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
-import { Flow, FlowSpec } from '../../runtime/node';
+import { Flow, FlowSpec, readModelCard } from '../../runtime/node';
 import { decodeGrayPng } from '../../runtime/png';
+import { cliLoadError } from './sample';
 import { maybeGunzip, parseIdx } from '../../training/data/idx';
 
 export interface Rows {
@@ -48,8 +50,13 @@ export function readRows(file: string, spec: FlowSpec, limit?: number): Rows {
     if (!Array.isArray(list) || list.length === 0) throw new Error(`${file}: expected a non-empty JSON list of rows, or { "rows": [...] }`);
     const rows = new Float32Array(list.length * d);
     list.forEach((r: unknown, i: number) => {
-      if (!Array.isArray(r) || r.length !== d || !r.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new Error(`${file}: row ${i} must be a list of ${d} finite numbers (the model's width), got ${JSON.stringify(r).slice(0, 60)}`);
+      if (Array.isArray(r) && r.length === d) {
+        // JSON.parse reads 1e999 as Infinity, which JSON.stringify would print as null: name the value itself.
+        const j = r.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+        if (j >= 0) throw new Error(`${file}: row ${i}, value ${j} is ${typeof r[j] === 'number' ? `${r[j]} (beyond float64's range in the file)` : JSON.stringify(r[j])}: every value must be a finite number`);
+      }
+      if (!Array.isArray(r) || r.length !== d) {
+        throw new Error(`${file}: row ${i} must be a list of ${d} finite numbers (the model's width), got ${Array.isArray(r) ? `a list of ${r.length}` : JSON.stringify(r).slice(0, 60)}`);
       }
       rows.set(r as number[], i * d);
     });
@@ -63,7 +70,12 @@ export function readRows(file: string, spec: FlowSpec, limit?: number): Rows {
     }
     return { rows: Float32Array.from(img.pixels), n: 1, what: `a ${img.width}x${img.height} PNG (gray)` };
   }
-  const idx = parseIdx(maybeGunzip(bytes, file), file);
+  let idx;
+  try {
+    idx = parseIdx(maybeGunzip(bytes, file), file);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; dgm logprob reads IDX images (.gz or raw), a PNG, or JSON rows in a .json file ([[...], ...] or { "rows": [...] })`);
+  }
   const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
   if (idx.dims.length < 2 || per !== d) {
     throw new Error(`${file}: IDX of shape [${idx.dims.join(', ')}], but the model takes rows of ${imageShapeText(spec)}`);
@@ -82,13 +94,15 @@ export function registerLogprob(program: Command): void {
     .option('--all', 'print every example (default: the first 10 when there are more than 20)')
     .option('--provider <p>', 'execution provider: auto (CUDA if installed, else CPU), cuda, cpu, webgpu', 'auto')
     .option('--models <dir>', 'folder of exported models', 'models')
-    .action(async (model: string, file: string, opts: { limit?: string; seed: string; all?: boolean; provider: string; models: string }) => {
+    .option('--no-verify', 'skip the check of every file\'s sha256 and card at load (for files verified some other way)')
+    .action(async (model: string, file: string, opts: { limit?: string; seed: string; all?: boolean; provider: string; models: string; verify: boolean }) => {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`--limit must be a positive integer, got ${opts.limit}`);
-      const seed = Number(opts.seed);
-      if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${opts.seed}`);
+      const seed = parseSeed(opts.seed, '--seed');
       const source = resolveModelPath(model, opts.models);
-      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider) });
+      const card = readModelCard(source);
+      if (card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family === 'gan' ? `GAN (${card.kind})` : card.family}, not a flow: dgm logprob scores data under a flow${card.family === 'gan' ? '; draw from it with dgm sample' : ''}`);
+      const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider, '--provider'), verify: opts.verify }).catch((e) => Promise.reject(cliLoadError(e)));
       try {
         const spec = flow.spec;
         const data = readRows(file, spec, limit);

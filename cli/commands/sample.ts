@@ -9,9 +9,11 @@ import { imageGrid } from '../../runtime/core/grid';
 import { resolveModelPath } from '../../runtime/model-path';
 import { checkNodeProvider } from '../../runtime/node-providers';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
+import { IntegrityError } from '../../runtime/core/integrity';
 import { divergenceBound, MAX_REDRAW_ROUNDS } from '../../runtime/core/flow';
 import { encodePng, gridPng } from '../../runtime/png';
-import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { checkCount, parseSeed } from '../../runtime/core/checks';
+import { checkOutputPath, writeFileAtomic } from '../../training/harness/atomic-write';
 
 export interface SampleCliOptions {
   n: number;
@@ -23,6 +25,13 @@ export interface SampleCliOptions {
   models: string;
   /** Flows: draw fresh latents for rows whose sample diverges (runtime/core/flow.ts). */
   redrawDiverged?: boolean;
+  /** false: skip the integrity check at load (--no-verify). */
+  verify?: boolean;
+}
+
+/** An integrity failure worded for the command line: its own flag to skip the check, not the API's option. */
+export function cliLoadError(err: unknown): unknown {
+  return err instanceof IntegrityError ? new Error(`${err.detail} (to skip this check: --no-verify)`) : err;
 }
 
 function rowList(rows: number[]): string {
@@ -49,15 +58,24 @@ function intOption(name: string, v: string): number {
 
 /** Samples and writes the PNG; returns the line the command prints. */
 export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promise<string> {
+  checkOutputPath(o.out, '--out'); // before sampling: a bad path should not cost the run
+  checkCount('--n', o.n);
+  if (o.cols !== undefined && !(Number.isInteger(o.cols) && o.cols >= 1 && o.cols <= o.n)) throw new Error(`--cols must be an integer in [1, ${o.n}] (--n, the number of samples), got ${o.cols}`);
   const source = resolveModelPath(modelArg, o.models);
-  const provider = checkNodeProvider(o.provider);
+  const provider = checkNodeProvider(o.provider, '--provider');
   const card = readModelCard(source);
+  if (card.family !== 'gan' && card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family}: dgm sample draws from GANs and flows`);
   let png: Uint8Array;
   let what: string;
   let via: string;
   if (card.family === 'gan') {
     if (o.redrawDiverged) throw new Error(`--redraw-diverged: model ${card.name} is a GAN, whose samples cannot diverge (it applies to flows)`);
-    const gan = await GanSampler.load(source, { provider });
+    if (o.label !== undefined) {
+      const k = card.numClasses;
+      if (k === 0) throw new Error(`--label ${o.label}: model ${card.name} is an unconditional GAN and takes no class`);
+      if (!(Number.isInteger(o.label) && o.label >= 0 && o.label < k)) throw new Error(`--label must be an integer in [0, ${k - 1}] (the classes of ${card.name}), got ${o.label}`);
+    }
+    const gan = await GanSampler.load(source, { provider, verify: o.verify }).catch((e) => Promise.reject(cliLoadError(e)));
     try {
       const r = await gan.sample({ n: o.n, seed: o.seed, labels: o.label });
       // Without a label, a conditional grid shows one class per column.
@@ -72,9 +90,9 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
     }
   } else {
     if (o.label !== undefined) throw new Error(`--label: model ${card.name} is a flow and takes no labels`);
-    const flow = await Flow.load(source, { provider });
+    const flow = await Flow.load(source, { provider, verify: o.verify }).catch((e) => Promise.reject(cliLoadError(e)));
     try {
-      const s = await flow.sample({ n: o.n, seed: o.seed, redrawDiverged: o.redrawDiverged });
+      const s = await flow.sample({ n: o.n, seed: o.seed, redrawDiverged: o.redrawDiverged }).catch((e) => Promise.reject(cliLoadError(e)));
       const spec = flow.spec;
       if (spec.dims === 2) {
         const [w, h, cx, cy] = [720, 480, 144, 96];
@@ -96,7 +114,7 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
       await flow.release();
     }
   }
-  writeFileAtomic(o.out, png);
+  writeFileAtomic(o.out, png, '--out');
   const rel = path.relative(process.cwd(), path.resolve(o.out));
   return `${card.name}: ${what} in ${via} -> ${rel.startsWith('..') ? path.resolve(o.out) : rel}`;
 }
@@ -113,17 +131,19 @@ export function registerSample(program: Command): void {
     .option('--provider <p>', 'execution provider: auto (CUDA if installed, else CPU), cuda, cpu, webgpu', 'auto')
     .option('--models <dir>', 'folder of exported models', 'models')
     .option('--redraw-diverged', 'flows: a sample that diverges (the sequential sampler left the data: NaN/infinity, or for image flows a logit 5x beyond the data\'s range) is drawn again from fresh latents')
+    .option('--no-verify', 'skip the check of every file\'s sha256 and card at load (for files verified some other way)')
     .requiredOption('--out <file.png>', 'PNG to write')
-    .action(async (model: string, opts: { n: string; seed: string; label?: string; cols?: string; provider: string; models: string; out: string; redrawDiverged?: boolean }) => {
+    .action(async (model: string, opts: { n: string; seed: string; label?: string; cols?: string; provider: string; models: string; out: string; redrawDiverged?: boolean; verify: boolean }) => {
       const line = await sampleToPng(model, {
         n: intOption('--n', opts.n),
-        seed: intOption('--seed', opts.seed),
+        seed: parseSeed(opts.seed, '--seed'),
         label: opts.label === undefined ? undefined : intOption('--label', opts.label),
         cols: opts.cols === undefined ? undefined : intOption('--cols', opts.cols),
         provider: opts.provider,
         models: opts.models,
         out: opts.out,
         redrawDiverged: opts.redrawDiverged === true,
+        verify: opts.verify,
       });
       console.log(line);
     });

@@ -4,18 +4,29 @@ import { startAppServer, TestImages } from '../../runtime/app-server';
 import { isLoopback } from '../../runtime/server';
 import { CLASS_NAMES, findFashionMnist, readSplit } from '../../training/data/fashion-mnist';
 
-/** The first `count` Fashion-MNIST test images, found without downloading (the page just shows none otherwise). */
+/** The most test images the page asks for (app-server.ts's `count` bound). */
+const MAX_TEST_IMAGES = 100;
+let testImagesCache: TestImages | undefined;
+
+/**
+ * The first `count` Fashion-MNIST test images, found without downloading (the page just shows none otherwise).
+ * The split is unzipped and decoded once per process: doing it per request made every other request wait.
+ */
 export function fashionMnistTestImages(count: number): TestImages {
-  const loc = findFashionMnist();
-  if (!loc) throw new Error('Fashion-MNIST not found (run `dgm data` to find or download it)');
-  const test = readSplit(loc, 'test');
-  const n = Math.min(count, test.n);
-  return {
-    images: Array.from({ length: n }, (_, i) => Array.from(test.images.subarray(i * 784, (i + 1) * 784))),
-    labels: Array.from(test.labels.subarray(0, n)),
-    classNames: [...CLASS_NAMES],
-    source: loc.dir,
-  };
+  if (!testImagesCache) {
+    const loc = findFashionMnist();
+    if (!loc) throw new Error('Fashion-MNIST not found (run `dgm data` to find or download it)');
+    const test = readSplit(loc, 'test');
+    const n = Math.min(MAX_TEST_IMAGES, test.n);
+    testImagesCache = {
+      images: Array.from({ length: n }, (_, i) => Array.from(test.images.subarray(i * 784, (i + 1) * 784))),
+      labels: Array.from(test.labels.subarray(0, n)),
+      classNames: [...CLASS_NAMES],
+      source: loc.dir,
+    };
+  }
+  const c = testImagesCache;
+  return { images: c.images.slice(0, count), labels: c.labels.slice(0, count), classNames: c.classNames, source: c.source };
 }
 
 export function registerServe(program: Command): void {

@@ -4,6 +4,7 @@
  * 1 on errors and when a loss became NaN/infinite.
  */
 import * as path from 'path';
+import { parseSeed } from '../../runtime/core/checks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, parseBackendChoice, shutdownBackend } from '../../training/backend';
 import type { ProgressMode } from '../../training/harness/progress';
@@ -11,18 +12,18 @@ import { getRun, listRuns, type TrainFlags } from '../../training/runs';
 import { lockRunDir } from '../../training/harness/run-lock';
 import { findServer, runPageUrl } from '../../runtime/serve-discovery';
 
+function seedArg(v: string): number {
+  try {
+    return parseSeed(v, '--seed');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 function positiveInt(flag: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${v}'`);
-    return n;
-  };
-}
-
-function integer(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError(`${flag} expects an integer, got '${v}'`);
     return n;
   };
 }
@@ -70,7 +71,7 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'epochs to train (default: the model\'s)', positiveInt('--epochs'))
     .option('--steps <n>', 'total steps to train; overrides --epochs', positiveInt('--steps'))
     .option('--batch <n>', 'batch size (default: the model\'s)', positiveInt('--batch'))
-    .option('--seed <n>', 'seed of weights, data order and noise', integer('--seed'), 0)
+    .option('--seed <n>', 'seed of weights, data order and noise: an integer in [0, 2^32)', seedArg, 0)
     .option('--resume', 'continue from the run folder\'s checkpoint.ckpt')
     .option('--fresh', 'start over, deleting the run folder\'s checkpoints and metrics')
     .option('--name <name>', 'run name: the folder under runs/ (default: the model name)')
@@ -112,14 +113,19 @@ export function registerTrain(program: Command): void {
           progress: opts.progress,
           resumeCommand: resumeCommand(process.argv.slice(2)),
         };
-        const release = lockRunDir(flags.runDir);
+        const lock = lockRunDir(flags.runDir);
+        for (const f of lock.removed) console.error(`removed ${path.join(flags.runDir, f)} (left by an interrupted write)`);
         const page = await findServer(path.dirname(flags.runDir));
         if (page) console.log(`dgm serve is up: watch this run at ${runPageUrl(page, path.basename(flags.runDir))}`);
         let result;
         try {
           result = await run.train(flags);
+        } catch (err) {
+          lock();
+          lock.discardIfUnused(); // a run that failed before writing anything leaves no folder behind
+          throw err;
         } finally {
-          release();
+          lock();
         }
         if (result.status === 'diverged') {
           console.error(result.message);

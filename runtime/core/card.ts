@@ -25,6 +25,8 @@ export interface GraphCard {
   inputs: TensorDesc[];
   outputs: TensorDesc[];
   bytes: number;
+  /** sha256 of the file without its metadata_props (core/integrity.ts); absent in cards exported before it. */
+  sha256?: string;
 }
 
 export interface ImageFacts {
@@ -43,6 +45,8 @@ export interface ImageFacts {
 export interface ModelCard {
   format: typeof CARD_FORMAT;
   name: string;
+  /** The model's identity, carried by each of its files as `dgm.id` (core/integrity.ts). */
+  id?: string;
   kind: string;
   /** 'gan' and 'maf' are what the runtime samples and scores; other families (e.g. 'classifier') are read only. */
   family: 'gan' | 'maf' | 'classifier';

@@ -13,11 +13,24 @@ export function checkCount(name: string, n: unknown, max = MAX_SAMPLES): number 
   return n;
 }
 
-export function checkSeed(seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new Error(`seed must be an integer, got ${describe(seed)}`);
+/**
+ * Seeds are integers in [0, 2^32): the generator (core/random.ts) is seeded with 32 bits, so larger or negative
+ * values would only alias smaller ones (0 and 2^32 would draw the same noise). One rule for every command and the API.
+ */
+export const SEED_MAX = 2 ** 32 - 1;
+const SEED_RANGE = `an integer in [0, 2^32 - 1] = [0, ${SEED_MAX}]`;
+
+export function checkSeed(seed: unknown, name = 'seed'): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > SEED_MAX) {
+    throw new Error(`${name} must be ${SEED_RANGE}, got ${describe(seed)}`);
   }
   return seed;
+}
+
+/** A seed given as text (a command-line flag): decimal digits only, then checkSeed's range. */
+export function parseSeed(text: string, name = '--seed'): number {
+  if (typeof text !== 'string' || !/^\d+$/.test(text.trim())) throw new Error(`${name} must be ${SEED_RANGE}, got ${describe(text)}`);
+  return checkSeed(Number(text.trim()), name);
 }
 
 /**
@@ -52,7 +65,7 @@ function checkLabel(name: string, v: unknown, numClasses: number): number {
  */
 export function checkRows(name: string, x: unknown, width: number): { data: Float32Array; n: number } {
   let data: Float32Array;
-  if (x instanceof Float32Array || x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
+  if (isNumericView(x) || (Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
     const flat = x as ArrayLike<number>;
     if (flat.length === 0 || flat.length % width !== 0) {
       throw new Error(`${name} must hold N rows of ${width} values (length a positive multiple of ${width}), got length ${flat.length}`);
@@ -77,12 +90,17 @@ export function checkRows(name: string, x: unknown, width: number): { data: Floa
   return { data, n: data.length / width };
 }
 
+/** A typed array of numbers (8-bit pixels as a Uint8Array included); not BigInt64Array, not DataView. */
+function isNumericView(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
 function isNumberList(v: unknown): v is ArrayLike<number> {
   if (v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint8Array) return true;
   return Array.isArray(v) && v.every((e) => typeof e === 'number');
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;

@@ -31,6 +31,9 @@ export interface GridOptions {
   padValue?: number;
 }
 
+/** Larger grids fail to allocate, or make PNGs nobody can open. */
+const MAX_GRID_BYTES = 2 ** 28;
+
 /** Lays out n images in a grid, mapping `range` linearly onto 0..255 (values outside are clipped). */
 export function imageGrid(images: ImageBatch, opts: GridOptions = {}): PixelGrid {
   const { n, height: h, width: w, channels: c } = images;
@@ -45,6 +48,7 @@ export function imageGrid(images: ImageBatch, opts: GridOptions = {}): PixelGrid
   const gw = cols * w + (cols + 1) * pad;
   const gh = rows * h + (rows + 1) * pad;
   const outC = c === 1 ? 1 : 4;
+  if (gw * gh * outC > MAX_GRID_BYTES) throw new Error(`imageGrid: a grid of ${cols} columns and ${rows} rows would be ${gw}x${gh} pixels, more than ${MAX_GRID_BYTES / 2 ** 20} MiB; use fewer columns or images`);
   const out = new Uint8ClampedArray(gw * gh * outC).fill(opts.padValue ?? 0);
   if (outC === 4) for (let p = 3; p < out.length; p += 4) out[p] = 255;
   const [lo, hi] = images.range;

@@ -20,11 +20,24 @@ const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 
 export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+  return readOnnxParts(bytes).props;
+}
+
+/**
+ * The metadata_props and the rest of the file: `content` are the byte ranges of every other top-level field (graph,
+ * weights, opsets, producer), in file order. Their hash is what the card records for the file (core/integrity.ts):
+ * the card lives in metadata_props, so it cannot hold a hash that covers itself.
+ */
+export function readOnnxParts(bytes: Uint8Array): { props: Record<string, string>; content: Uint8Array[] } {
   const r = new WireReader(bytes, 0, bytes.length, 'model');
   const props: Record<string, string> = {};
+  const content: Uint8Array[] = [];
+  let from = 0;
   while (!r.done()) {
+    const start = r.position();
     const { field, wire } = r.tag();
     if (field === MODEL_METADATA_PROPS && wire === WIRE_LEN) {
+      if (start > from) content.push(bytes.subarray(from, start));
       const entry = r.sub('metadata_props entry');
       let key: string | undefined;
       let value = '';
@@ -35,11 +48,13 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
         else entry.skip(t.wire);
       }
       if (key !== undefined) props[key] = value;
+      from = r.position();
     } else {
       r.skip(wire);
     }
   }
-  return props;
+  if (bytes.length > from) content.push(bytes.subarray(from));
+  return { props, content };
 }
 
 class WireReader {
@@ -51,6 +66,10 @@ class WireReader {
     private readonly end: number,
     private readonly what: string,
   ) {}
+
+  position(): number {
+    return this.pos;
+  }
 
   done(): boolean {
     return this.pos >= this.end;

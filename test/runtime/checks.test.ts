@@ -1,4 +1,4 @@
-import { checkCount, checkLabels, checkRows, checkSeed, MAX_SAMPLES } from '../../runtime/core/checks';
+import { checkCount, checkLabels, checkRows, checkSeed, parseSeed, MAX_SAMPLES } from '../../runtime/core/checks';
 
 describe('input checks', () => {
   test('n must be an integer within limits', () => {
@@ -9,10 +9,14 @@ describe('input checks', () => {
     }
   });
 
-  test('seed must be an integer', () => {
-    expect(checkSeed(-7)).toBe(-7);
-    expect(() => checkSeed(1.5)).toThrow(/seed must be an integer, got 1.5/);
-    expect(() => checkSeed(undefined)).toThrow(/seed/);
+  test('seed must be an integer in [0, 2^32)', () => {
+    expect(checkSeed(0)).toBe(0);
+    expect(checkSeed(2 ** 32 - 1)).toBe(2 ** 32 - 1);
+    for (const bad of [-7, 1.5, 2 ** 32, 1e20, NaN, Infinity, undefined, '3']) {
+      expect(() => checkSeed(bad)).toThrow(`seed must be an integer in [0, 2^32 - 1] = [0, 4294967295], got ${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)}`);
+    }
+    expect(parseSeed(' 42 ')).toBe(42);
+    for (const bad of ['1e3', '-1', '4294967296', '', '0x10', '1.0']) expect(() => parseSeed(bad, '--seed')).toThrow(/^--seed must be an integer in \[0, 2\^32 - 1\]/);
   });
 
   test('labels: one class for all, or one per sample, integers in [0, 9]', () => {

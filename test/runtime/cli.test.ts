@@ -119,6 +119,6 @@ describe('dgm sample / dgm logprob', () => {
     await expect(logprobCli(['maf-fmnist', path.join(root, 'points.json'), '--models', root])).rejects.toThrow(/row 0 must be a list of 784 finite numbers/);
     await expect(logprobCli(['maf-moons', path.join(root, 'three.idx'), '--models', root])).rejects.toThrow(/IDX of shape \[3, 28, 28\], but the model takes rows of 2 values/);
     await expect(logprobCli(['maf-moons', path.join(root, 'first.png'), '--models', root])).rejects.toThrow(/a 28x28 PNG, but the model takes rows of 2 values, not images/);
-    await expect(logprobCli(['cgan', path.join(root, 'points.json'), '--models', root])).rejects.toThrow(/is a gan model \(cgan\), not a flow/);
+    await expect(logprobCli(['cgan', path.join(root, 'points.json'), '--models', root])).rejects.toThrow(/is a GAN \(cgan\), not a flow: dgm logprob scores data under a flow; draw from it with dgm sample$/);
   });
 });

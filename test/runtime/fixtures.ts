@@ -16,6 +16,8 @@ import { ganJob } from '../../export/jobs/gan-job';
 import { mafJob } from '../../export/jobs/maf-job';
 import { weightsFromParams } from '../../export/weights';
 import { Random } from '../../runtime/core/random';
+import { readOnnxParts } from '../../runtime/core/onnx-metadata';
+import { decodeModel } from '../../export/onnx/proto';
 import { GanDefinition, GanNetConfig, ganDefinition, initGanParams } from '../../training/nets/gan-nets';
 import { Params } from '../../training/nets/layers';
 import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../../training/nets/maf';
@@ -86,3 +88,26 @@ export async function exportMaf(root: string, name: string, cfg: MafConfig, data
   );
   return { dir, def, params, dispose: () => [...params.values()].forEach((v) => v.dispose()) };
 }
+
+/** The offset of a byte in the middle of the largest weight tensor's data (found by protobufjs's decoding). */
+export function weightByte(bytes: Uint8Array): number {
+  const inits = decodeModel(bytes).graph.initializer.filter((t) => t.raw_data && t.raw_data.length >= 16);
+  const big = inits.sort((a, b) => b.raw_data!.length - a.raw_data!.length)[0];
+  const at = Buffer.from(bytes).indexOf(Buffer.from(big.raw_data!));
+  if (at < 0) throw new Error('weightByte: the tensor data is not found in the file');
+  return at + Math.floor(big.raw_data!.length / 2);
+}
+
+/** `bytes` with its metadata_props replaced by `props` (ModelProto field 14, StringStringEntryProto key 1, value 2). */
+export function withMetadata(bytes: Uint8Array, props: Record<string, string>): Uint8Array {
+  const varint = (n: number): number[] => {
+    const out: number[] = [];
+    for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+    out.push(n);
+    return out;
+  };
+  const field = (tag: number, body: Uint8Array): Uint8Array => Buffer.concat([Buffer.from([tag, ...varint(body.length)]), body]);
+  const entries = Object.entries(props).map(([k, v]) => field(0x72, Buffer.concat([field(0x0a, Buffer.from(k)), field(0x12, Buffer.from(v))])));
+  return new Uint8Array(Buffer.concat([...readOnnxParts(bytes).content, ...entries]));
+}
+

@@ -93,7 +93,7 @@ describe('runtime/node', () => {
     const s = await GanSampler.load(cgan.dir);
     await expect(s.sample({ n: 0, seed: 1 })).rejects.toThrow(/^n must be an integer in \[1, 10000\], got 0/);
     await expect(s.sample({ n: 20000, seed: 1 })).rejects.toThrow(/^n must be an integer/);
-    await expect(s.sample({ n: 2, seed: 1.5 })).rejects.toThrow(/^seed must be an integer, got 1.5/);
+    await expect(s.sample({ n: 2, seed: 1.5 })).rejects.toThrow(/^seed must be an integer in \[0, 2\^32 - 1\] = \[0, 4294967295\], got 1.5/);
     await expect(s.sample({ n: 2, seed: 1, labels: 10 })).rejects.toThrow(/^labels must be an integer in \[0, 9\], got 10/);
     await expect(s.sample({ n: 2, seed: 1, labels: [1, -1] })).rejects.toThrow(/^labels\[1\] must be an integer in \[0, 9\], got -1/);
     await expect(s.sample({ n: 2, seed: 1, labels: [1] })).rejects.toThrow(/one entry per sample \(n = 2\), got 1/);

@@ -2,13 +2,14 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { ISOLATION_HEADERS, RunningServer, startServer } from '../../runtime/server';
+import { queryOf } from '../../runtime/app-server';
+import { hostAllowed, HttpError, isLoopback, ISOLATION_HEADERS, RunningServer, startServer } from '../../runtime/server';
 
 /** A raw GET: Node's client sends the path exactly as given (no normalisation of '..'), like a hostile client. */
-function get(url: string, rawPath: string, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(url: string, rawPath: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method }, (res) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method, headers }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (c) => (body += c));
@@ -35,7 +36,14 @@ describe('dgm serve: static server', () => {
     server = await startServer({
       roots: [{ prefix: '/p/', dir: path.join(dir, 'pub') }],
       index: '/p/index.html',
-      api: { '/api/ping': () => ({ pong: true }) },
+      api: {
+        '/api/ping': () => ({ pong: true }),
+        '/api/echo': (url) => {
+          const q = queryOf(url, ['k']);
+          if (q.k !== undefined && !/^\d+$/.test(q.k)) throw new HttpError(400, `query value k must be an integer, got ${JSON.stringify(q.k)}`);
+          return q;
+        },
+      },
       port: 0,
     });
   });
@@ -91,6 +99,46 @@ describe('dgm serve: static server', () => {
     const post = await get(server.url, '/p/mod.mjs', 'POST');
     expect(post.status).toBe(405);
     expect(post.headers['allow']).toBe('GET, HEAD');
+  });
+
+  test('answers only requests whose Host names this server (DNS rebinding), 403 otherwise', async () => {
+    const port = server.port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      expect({ host, status: (await get(server.url, '/api/ping', 'GET', { Host: host })).status }).toEqual({ host, status: 200 });
+    }
+    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `localhost.:${port}`, `[::1`, `a b:${port}`]) {
+      const r = await get(server.url, '/api/ping', 'GET', { Host: host });
+      expect({ host, status: r.status }).toEqual({ host, status: 403 });
+      expect(r.body).toContain(JSON.stringify(host));
+      expect(r.body).not.toContain('pong');
+      const f = await get(server.url, '/p/index.html', 'GET', { Host: host });
+      expect(f.status).toBe(403);
+    }
+    // Which names count, for other binds.
+    expect(hostAllowed('myhost.lan:80', 'myhost.lan', 80)).toBe(true);
+    expect(hostAllowed('localhost:80', 'myhost.lan', 80)).toBe(false);
+    expect(hostAllowed('192.168.1.9:8080', '0.0.0.0', 8080)).toBe(true);
+    expect(hostAllowed('evil.example:8080', '0.0.0.0', 8080)).toBe(false);
+    expect(hostAllowed(undefined, '127.0.0.1', 8080)).toBe(false);
+  });
+
+  test('loopback means localhost, ::1 or 127.0.0.0/8 written as an address', () => {
+    for (const h of ['127.0.0.1', '127.3.4.5', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect({ h, loop: isLoopback(h) }).toEqual({ h, loop: true });
+    for (const h of ['127.0.0.1.example', '127.evil.example', '127.1', '0.0.0.0', '10.0.0.1', 'localhost.example', '::']) expect({ h, loop: isLoopback(h) }).toEqual({ h, loop: false });
+  });
+
+  test('bad query values get 400 with a message naming them; oversized headers 431', async () => {
+    expect(JSON.parse((await get(server.url, '/api/echo?k=12')).body)).toEqual({ k: '12' });
+    for (const [q, msg] of [['k=1e3', 'query value k must be an integer, got "1e3"'], ['x=1', 'unknown query parameter "x" for /api/echo (it takes k)'], ['k=1&k=2', 'query parameter "k" given twice']]) {
+      const r = await get(server.url, `/api/echo?${q}`);
+      expect({ q, status: r.status, body: JSON.parse(r.body) }).toEqual({ q, status: 400, body: { error: msg } });
+    }
+    const big = await get(server.url, '/api/ping', 'GET', { 'X-Big': 'a'.repeat(20000) });
+    expect(big.status).toBe(431);
+  });
+
+  test('a host that is no address of this machine is a clear error', async () => {
+    await expect(startServer({ roots: [], host: '127.0.0.1.example', port: 0 })).rejects.toThrow(/^cannot bind to host 127\.0\.0\.1\.example: no such host name \((ENOTFOUND|EAI_AGAIN)\)/);
   });
 
   test('a busy port is a clear error', async () => {

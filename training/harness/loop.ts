@@ -51,6 +51,7 @@
  * The result's `status` is 'completed' | 'stopped-early' | 'interrupted' | 'diverged'; `message` says what happened
  * and, when interrupted, how to resume. Callers choose the exit code (the CLI: 0, 0, 130, 1).
  */
+import { checkSeed } from '../../runtime/core/checks';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -226,6 +227,11 @@ function checkSpec(s: TrainingSpec): void {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw bad(`optimizer name ${JSON.stringify(name)} must be letters, digits, _ . -`);
   }
   for (const name of s.params.keys()) if (name.startsWith('opt/')) throw bad(`parameter name ${name} uses the reserved prefix opt/`);
+  try {
+    checkSeed(s.seed);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
   if (s.resume && s.fresh) throw bad('resume and fresh exclude each other');
 }
 

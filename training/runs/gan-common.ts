@@ -146,7 +146,7 @@ export interface GanRunResult extends TrainingResult {
 }
 
 export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise<GanRunResult> {
-  const s = readSettings(flags.set, GAN_RUN_DEFAULTS);
+  const s = readSettings(flags.set, GAN_RUN_DEFAULTS, { lr: '>0', beta1: '>=0', beta2: '>=0', gpWeight: '>=0', gridEvery: 'int>=1', gridSeed: 'int>=0' });
   const conditional = model === 'cgan';
   if (s.head !== 'projection' && s.head !== 'miyato') throw new Error(`--set head=${s.head}: expected projection or miyato`);
   if (!conditional && flags.set.head !== undefined) throw new Error(`--set head: only the conditional model (cgan) has a choice of head`);

@@ -143,7 +143,7 @@ function writeSamples(file: string, def: MafDefinition, params: Params, n: numbe
 }
 
 export async function trainMafFmnist(flags: TrainFlags): Promise<MafFmnistResult> {
-  const s = readSettings(flags.set, MAF_FMNIST_DEFAULTS);
+  const s = readSettings(flags.set, MAF_FMNIST_DEFAULTS, { hidden: 'int>=1', nHidden: 'int>=1', flows: 'int>=1', lr: '>0', weightDecay: '>=0', logScaleBound: '>=0', conditionerBound: '>=0', valSize: 'int>=1', nTrain: 'int>=0', nEval: 'int>=0', plotEvery: 'int>=0', samples: 'int>=0', dataSeed: 'int>=0' });
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
   if (!(Number.isFinite(s.logScaleBound) && s.logScaleBound >= 0)) throw new Error(`--set logScaleBound=${s.logScaleBound}: expected 0 (unbounded) or a positive number`);
   if (!(Number.isFinite(s.conditionerBound) && s.conditionerBound >= 0)) throw new Error(`--set conditionerBound=${s.conditionerBound}: expected 0 (none) or a positive number`);

@@ -63,7 +63,7 @@ async function writeFigures(runDir: string, tag: string, def: MafDefinition, par
 }
 
 export async function trainMafMoons(flags: TrainFlags): Promise<MafMoonsResult> {
-  const s = readSettings(flags.set, MAF_MOONS_DEFAULTS);
+  const s = readSettings(flags.set, MAF_MOONS_DEFAULTS, { hidden: 'int>=1', nHidden: 'int>=1', flows: 'int>=1', lr: '>0', weightDecay: '>=0', plotEvery: 'int>=0', valEvery: 'int>=0', n: 'int>=1', dataSeed: 'int>=0' });
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
   const moons = makeMoons({ seed: s.dataSeed, n: s.n });
   const batch = flags.batch ?? DEFAULT_BATCH;

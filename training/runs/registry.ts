@@ -68,11 +68,22 @@ export function getRun(name: string): RunDefinition {
 
 export type SettingValue = number | string | boolean;
 
+/** A bound on a numeric --set value, checked with the setting's own name so errors use the flag's words. */
+export type SettingRule = 'int>=1' | 'int>=0' | '>0' | '>=0';
+const RULE_TEXT: Record<SettingRule, string> = { 'int>=1': 'an integer >= 1', 'int>=0': 'an integer >= 0', '>0': 'a number > 0', '>=0': 'a number >= 0' };
+
+function meets(v: number, rule: SettingRule): boolean {
+  if (rule === 'int>=1') return Number.isInteger(v) && v >= 1;
+  if (rule === 'int>=0') return Number.isInteger(v) && v >= 0;
+  return rule === '>0' ? v > 0 : v >= 0;
+}
+
 /**
  * Run-specific --set values typed by the defaults: `readSettings(flags.set, { lr: 1e-3, hidden: 512 })` gives
- * { lr, hidden } as numbers, with an error for an unknown key or a value of the wrong type.
+ * { lr, hidden } as numbers, with an error for an unknown key or a value of the wrong type, and for a value outside
+ * its `rules` bound (e.g. { hidden: 'int>=1' }), named as the user wrote it rather than by the network's config field.
  */
-export function readSettings<T extends Record<string, SettingValue>>(set: Record<string, string>, defaults: T): T {
+export function readSettings<T extends Record<string, SettingValue>>(set: Record<string, string>, defaults: T, rules: Partial<Record<keyof T, SettingRule>> = {}): T {
   const out: Record<string, SettingValue> = { ...defaults };
   for (const [key, raw] of Object.entries(set)) {
     if (!(key in defaults)) {
@@ -81,7 +92,9 @@ export function readSettings<T extends Record<string, SettingValue>>(set: Record
     const d = defaults[key];
     if (typeof d === 'number') {
       const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`--set ${key}=${raw}: expected a number`);
+      const rule = rules[key as keyof T];
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`--set ${key}=${raw}: expected a finite number${rule ? ` (${RULE_TEXT[rule]})` : ''}${Number.isNaN(v) || raw.trim() === '' ? '' : `, got ${v}`}`);
+      if (rule && !meets(v, rule)) throw new Error(`--set ${key}=${raw}: expected ${RULE_TEXT[rule]}`);
       out[key] = v;
     } else if (typeof d === 'boolean') {
       if (raw !== 'true' && raw !== 'false') throw new Error(`--set ${key}=${raw}: expected true or false`);

@@ -71,11 +71,11 @@ describe('checkpoint file', () => {
     writeCheckpoint(file, { ...sample(), step: 124 }); // replaces the first
     expect(fs.readdirSync(dir)).toEqual(['c.ckpt']);
     expect(readCheckpoint(file).step).toBe(124);
-    // Renaming onto a non-empty directory fails: the error names the target and the temp file is removed.
+    // A directory where the checkpoint goes is refused before anything is written, naming it.
     const blocker = path.join(dir, 'blocked.ckpt');
     fs.mkdirSync(blocker);
     fs.writeFileSync(path.join(blocker, 'x'), 'x');
-    expect(() => writeCheckpoint(blocker, sample())).toThrow(`could not write ${blocker}`);
+    expect(() => writeCheckpoint(blocker, sample())).toThrow(`${blocker} is a directory, not a regular file: refusing to replace it`);
     expect(fs.readdirSync(dir).filter(isTempName)).toEqual([]);
     expect(fs.readdirSync(dir).sort()).toEqual(['blocked.ckpt', 'c.ckpt']);
   });

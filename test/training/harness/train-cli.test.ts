@@ -51,6 +51,8 @@ test('train, resume with more steps, reject an unknown model', () => {
 test('readSettings types values by their defaults and names unknown keys', () => {
   expect(() => readSettings({ lrr: '1' }, { lr: 0.01 })).toThrow('--set lrr: unknown setting; this model has lr (default 0.01)');
   expect(readSettings({ lr: '0.5', name: 'x', flag: 'true' }, { lr: 1, name: 'a', flag: false, keep: 3 })).toEqual({ lr: 0.5, name: 'x', flag: true, keep: 3 });
-  expect(() => readSettings({ lr: 'fast' }, { lr: 1 })).toThrow('--set lr=fast: expected a number');
+  expect(() => readSettings({ lr: 'fast' }, { lr: 1 })).toThrow('--set lr=fast: expected a finite number');
+  expect(() => readSettings({ lr: '1e999' }, { lr: 1 })).toThrow('--set lr=1e999: expected a finite number, got Infinity');
+  expect(() => readSettings({ hidden: '0' }, { hidden: 8 }, { hidden: 'int>=1' })).toThrow('--set hidden=0: expected an integer >= 1');
   expect(() => readSettings({ flag: 'yes' }, { flag: false })).toThrow('--set flag=yes: expected true or false');
 });
