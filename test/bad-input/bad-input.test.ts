@@ -151,7 +151,7 @@ const cases: Case[] = [
   cli('sample <a stale card.json>', S(R('bad', 'stale'), '--out', OUT), [R('bad', 'stale', 'card.json'), R('bad', 'stale', 'model.onnx'), 'training.step']),
   cli('sample <a card altered inside the file>', S(R('bad', 'card-edit.onnx'), '--out', OUT), [R('bad', 'card-edit.onnx'), 'dgm.card.sha256']),
   cli('sample <a flow with no picture>', S('maf-4d', '--out', OUT), ['maf-4d', '4-D samples']),
-  cli('sample --models <missing folder>', ['sample', 'cgan', '--models', R('no-models'), '--out', OUT], ['"cgan"', R('no-models')]),
+  cli('sample --models <missing folder>', ['sample', 'my-model', '--models', R('no-models'), '--out', OUT], ['"my-model"', R('no-models')]),
   // dgm logprob: data files and models
   cli('logprob <CSV file>', LP('maf-img', R('data', 'rows.csv')), [R('data', 'rows.csv'), 'IDX', 'PNG', 'JSON']),
   cli('logprob <truncated IDX>', LP('maf-img', R('data', 'trunc.idx')), [R('data', 'trunc.idx')]),
