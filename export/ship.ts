@@ -88,7 +88,10 @@ export function shipModels(names: string[], o: ShipOptions): ShipResult {
       .filter((f) => fs.existsSync(path.join(dir, f.file)))
       .map((f) => {
         const bytes = fs.readFileSync(path.join(dir, f.file));
-        return { file: f.file, role: f.role, bytes: bytes.length, sha256: sha256(bytes), graphSha256: graphSha256(bytes) };
+        const graph = graphSha256(bytes);
+        const recorded = (f as { sha256?: string }).sha256;
+        if (recorded !== undefined && recorded !== graph) throw new Error(`${path.join(dir, f.file)}: its graph and weights hash to ${graph.slice(0, 16)}..., its card records ${recorded.slice(0, 16)}...: export it again`);
+        return { file: f.file, role: f.role, bytes: bytes.length, sha256: sha256(bytes), graphSha256: graph };
       });
     const old = previous?.models.find((m) => m.name === e.name);
     const unchanged = old && JSON.stringify(old.files) === JSON.stringify(files);

@@ -146,6 +146,8 @@ describe('float16 weights', () => {
       const bytes = fs.readFileSync(path.join(out, 'g', 'model.onnx'));
       expect(index.models).toEqual([{ name: 'g', family: 'gan', kind: 'gan', description: card.description, weights: 'float16', files: [{ file: 'model.onnx', role: 'generator', bytes: bytes.length, sha256: sha256(bytes), graphSha256: graphSha256(bytes) }], figures: {} }]);
       expect(JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8'))).toEqual(index);
+      // The index's graph hash is the card's own record of the file (its bytes without metadata_props).
+      expect(index.models[0].files[0].graphSha256).toBe(card.files.find((f) => f.file === 'model.onnx')!.sha256);
       // Shipping the float32 export over it: a different graph (other weights), reported as such.
       expect(shipModels(['g'], { modelsDir: path.join(root, 'f32'), outDir: out }).sameGraphs).toEqual({ g: false });
       expect(shipModels(['g'], { modelsDir: path.join(root, 'f32'), outDir: out }).sameGraphs).toEqual({ g: true });
