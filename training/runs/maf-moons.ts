@@ -21,6 +21,7 @@ import { loadParams, readCheckpoint } from '../harness/checkpoint';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
 import { writeScatter } from '../harness/scatter';
+import { readAndDispose } from '../harness/read';
 import { Params } from '../nets/layers';
 import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from '../nets/maf';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
@@ -54,11 +55,11 @@ export interface MafMoonsResult extends TrainingResult {
   secondsPerEpoch: number | null;
 }
 
-function writeFigures(runDir: string, tag: string, def: MafDefinition, params: Params, test: Float32Array): void {
-  const samples = tf.tidy(() => mafSample(def, params, 1000, FIGURE_SEED).dataSync() as Float32Array);
+async function writeFigures(runDir: string, tag: string, def: MafDefinition, params: Params, test: Float32Array): Promise<void> {
+  const samples = await readAndDispose(tf.tidy(() => mafSample(def, params, 1000, FIGURE_SEED)));
   const region = regionAround(test);
   const grid = densityGrid(region);
-  const logp = mafLogProbRows(def, params, grid.points, 4000);
+  const logp = await mafLogProbRows(def, params, grid.points, 4000);
   writeMoonsFigure(path.join(runDir, `samples-${tag}.png`), samples, test, logp, region);
   writeScatter(
     path.join(runDir, `samples-${tag}.svg`),
@@ -120,16 +121,16 @@ async function trainAndEvaluate(
       const x = tf.tensor2d(gatherRows(moons.train, 2, idx), [idx.length, 2]);
       return { nll: mafTrainStep(def, params, opt, x) };
     },
-    onEpochEnd: ({ epoch, runDir }) => {
+    onEpochEnd: async ({ epoch, runDir }) => {
       const seconds = (Date.now() - epochStart) / 1000; // training steps only: evaluation is timed out below
       epochSeconds.push(seconds);
-      const out = { train_ll: meanLogProb(def, params, moons.train), val_ll: meanLogProb(def, params, moons.val), epoch_seconds: seconds };
+      const out = { train_ll: await meanLogProb(def, params, moons.train), val_ll: await meanLogProb(def, params, moons.val), epoch_seconds: seconds };
       const e = Math.round(epoch);
-      if (e % s.plotEvery === 0) writeFigures(runDir, `epoch${String(e).padStart(3, '0')}`, def, params, moons.test);
+      if (e % s.plotEvery === 0) await writeFigures(runDir, `epoch${String(e).padStart(3, '0')}`, def, params, moons.test);
       epochStart = Date.now();
       return out;
     },
-    ...(s.valEvery > 0 ? { every: { steps: s.valEvery, run: () => ({ val_ll: meanLogProb(def, params, moons.val) }) } } : {}),
+    ...(s.valEvery > 0 ? { every: { steps: s.valEvery, run: async () => ({ val_ll: await meanLogProb(def, params, moons.val) }) } } : {}),
     best: { metric: 'val_ll', mode: 'max' },
     checkpointEvery: flags.checkpointEvery,
     logEvery: flags.logEvery,
@@ -145,9 +146,9 @@ async function trainAndEvaluate(
   // Ctrl-C asks for a quick exit: the test figures (and, for images, a sample grid of minutes) wait for the run's end.
   if (result.best && result.status !== 'interrupted') {
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
-    testLogLik = meanLogProb(def, params, moons.test);
+    testLogLik = await meanLogProb(def, params, moons.test);
     appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / Math.ceil(nTrain / batch), { test_ll: testLogLik }));
-    writeFigures(flags.runDir, 'best', def, params, moons.test);
+    await writeFigures(flags.runDir, 'best', def, params, moons.test);
   }
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
   const summary = {
