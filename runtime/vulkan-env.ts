@@ -67,8 +67,10 @@ export function reexecEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return { ...env, LD_LIBRARY_PATH: ld, [REEXEC_MARK]: '1' };
 }
 
-/** Whether command-line arguments ask for WebGPU: `--backend webgpu` (training) or `--provider webgpu` (runtime). */
+/** Whether command-line arguments ask for WebGPU: `--backend webgpu` (training), `--provider webgpu` (runtime) or
+ *  `gpu-check`. */
 export function argvAsksForWebgpu(argv: readonly string[]): boolean {
+  if (argv[0] === 'gpu-check') return true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if ((a === '--backend' || a === '--provider') && argv[i + 1] === 'webgpu') return true;
@@ -82,4 +84,25 @@ export function selectSwiftShader(env: NodeJS.ProcessEnv = process.env): boolean
   if (!fs.existsSync(SWIFTSHADER_ICD)) return false;
   env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   return true;
+}
+
+/**
+ * Whether onnxruntime-node's WebGPU provider (its own Dawn, which cannot be asked about its adapter before a session
+ * exists) has a Vulkan adapter of the kind wanted: a hardware driver manifest for `auto`; with `allowSoftware`, SwiftShader
+ * where there is none (selected for this process). Plain file checks: no Dawn is loaded here.
+ */
+export function webgpuForOrt(allowSoftware: boolean, env: NodeJS.ProcessEnv = process.env): { ok: true; adapter: string } | { ok: false; reason: string } {
+  // (No parentheses in these reasons: they end up inside the CLI's one-line report's own.)
+  if (!reachableVulkanLoader(env)) return { ok: false, reason: 'no Vulkan loader libvulkan.so.1' };
+  const chosen = env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES;
+  const gpus = installedIcds().filter((f) => !isSoftwareIcd(f));
+  if (chosen) {
+    const software = chosen.split(':').every((f) => isSoftwareIcd(f));
+    if (software && !allowSoftware) return { ok: false, reason: `VK_ICD_FILENAMES names only software drivers: ${chosen}` };
+    return { ok: true, adapter: `Vulkan drivers from VK_ICD_FILENAMES (${chosen})${software ? ': software, not a GPU' : ''}` };
+  }
+  if (gpus.length) return { ok: true, adapter: `Vulkan GPU driver ${gpus.map((f) => path.basename(f)).join(', ')}` };
+  if (!allowSoftware) return { ok: false, reason: 'no Vulkan GPU driver installed' };
+  if (!selectSwiftShader(env)) return { ok: false, reason: `no Vulkan GPU driver and no SwiftShader at ${SWIFTSHADER_ICD}` };
+  return { ok: true, adapter: "no GPU driver: Chromium's SwiftShader (software, not a GPU)" };
 }
