@@ -3,8 +3,10 @@
  * upstream's where it has one), each tested against the cpu backend (test/training/webgpu/).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulConfig, saveUpstreamBatchMatMul } from './batch-mat-mul';
 
-export const WEBGPU_KERNELS: readonly tf.KernelConfig[] = [];
+export const WEBGPU_KERNELS: readonly tf.KernelConfig[] = [batchMatMulConfig];
+const SAVE_UPSTREAM: Record<string, (k: tf.KernelConfig) => void> = { [tf.BatchMatMul]: saveUpstreamBatchMatMul };
 
 const OURS = new WeakSet<tf.KernelFunc>(WEBGPU_KERNELS.map((k) => k.kernelFunc));
 
@@ -14,7 +16,10 @@ export function registerWebgpuKernels(): void {
   for (const k of WEBGPU_KERNELS) {
     const prev = tf.getKernel(k.kernelName, 'webgpu');
     if (prev && OURS.has(prev.kernelFunc)) continue;
-    if (prev) tf.unregisterKernel(k.kernelName, 'webgpu');
-    tf.registerKernel(k);
+    if (prev) {
+      SAVE_UPSTREAM[k.kernelName]?.(prev);
+      tf.unregisterKernel(k.kernelName, 'webgpu');
+    }
+    tf.registerKernel({ ...k, setupFunc: prev?.setupFunc, disposeFunc: prev?.disposeFunc });
   }
 }
