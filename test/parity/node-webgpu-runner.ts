@@ -8,7 +8,7 @@ import { ParityJob, runOnNode } from './runtimes';
 
 async function main(): Promise<void> {
   const jobs = JSON.parse(fs.readFileSync(0, 'utf8')) as ParityJob[];
-  const out = [];
+  const out: unknown[] = [];
   for (const job of jobs) {
     try {
       const r = await runOnNode(job, 'webgpu');
@@ -17,7 +17,8 @@ async function main(): Promise<void> {
       out.push({ error: err instanceof Error ? err.message : String(err) });
     }
   }
-  process.stdout.write(JSON.stringify(out));
+  // stdout is a pipe, written asynchronously: exit only once it is flushed.
+  await new Promise<void>((resolve) => process.stdout.write(JSON.stringify(out), () => resolve()));
 }
 
 main().then(

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const [stepsArg, ...specs] = process.argv.slice(2);
   const steps = Number(stepsArg);
   await initBackend({ backend: 'webgpu', quiet: true });
-  const rows = [];
+  const rows: unknown[] = [];
   for (const spec of specs) {
     const [model, b] = spec.split(':');
     if (!(TRAINING_MODELS as readonly string[]).includes(model)) throw new Error(`unknown model ${model}`);
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   }
   const line = backendInfo()?.line ?? '';
   await shutdownBackend();
-  process.stdout.write(JSON.stringify({ backend: line, rows }) + '\n');
+  // stdout is a pipe, written asynchronously: exit only once it is flushed.
+  await new Promise<void>((resolve) => process.stdout.write(JSON.stringify({ backend: line, rows }) + '\n', () => resolve()));
 }
 
 main().then(

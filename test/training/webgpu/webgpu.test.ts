@@ -47,6 +47,15 @@ function child(script: string, args: string[]) {
 }
 
 maybe('webgpu backend on SwiftShader', () => {
+  test('our BatchMatMul is registered for webgpu and matches cpu, split-K shapes with B transposed included', () => {
+    const r = child('kernels-runner.ts', []);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { registered: boolean; rows: { name: string; output: number; gradA: number; gradB: number }[] };
+    expect(out.registered).toBe(true);
+    console.log(`webgpu BatchMatMul vs cpu (relative errors: output, dA, dB):\n${out.rows.map((x) => `${x.name}: ${x.output.toExponential(1)}, ${x.gradA.toExponential(1)}, ${x.gradB.toExponential(1)}`).join('\n')}`);
+    for (const x of out.rows) expect({ name: x.name, worst: Math.max(x.output, x.gradA, x.gradB) < 1e-5 }).toEqual({ name: x.name, worst: true });
+  }, 300_000);
+
   test('two training steps of every model end with the cpu backend\'s parameters', () => {
     const models = ['maf-moons:8', 'maf-fmnist:4', 'classifier:8', 'gan:4', 'cgan:4', 'wgan-gp:4'];
     const r = child('steps-runner.ts', ['2', ...models]);
