@@ -9,8 +9,9 @@ if (!fs.existsSync(main)) {
 }
 // WebGPU (Dawn) needs a Vulkan loader, which the dynamic linker only finds through an LD_LIBRARY_PATH set before the
 // process starts: a command that asks for webgpu on a machine without one runs again with Chromium's loader.
-const vulkan = require(path.join(__dirname, '..', 'dist', 'runtime', 'vulkan-env.js'));
-const env = vulkan.argvAsksForWebgpu(process.argv.slice(2)) ? vulkan.reexecEnv(process.env) : null;
+const vulkanEnv = path.join(__dirname, '..', 'dist', 'runtime', 'vulkan-env.js');
+const vulkan = fs.existsSync(vulkanEnv) ? require(vulkanEnv) : null;
+const env = vulkan && vulkan.argvAsksForWebgpu(process.argv.slice(2)) ? vulkan.reexecEnv(process.env) : null;
 if (env) {
   const child = require('child_process').spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   // Ctrl-C reaches the child itself (same process group): it saves its checkpoint and exits, and so do we. A
