@@ -4,7 +4,7 @@ DGM := node bin/dgm.js
 BACKEND ?= auto
 
 .PHONY: help install build typecheck data demo test test-fast train-maf-moons train-maf-fmnist train-gan train-cgan \
-        train-wgan-gp train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps clean zoo pack
+        train-wgan-gp train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps gpu-check clean zoo pack
 
 help:
 	@echo "make demo     train small models, export, sample, check parity (the main job on embedded defaults)"
@@ -166,6 +166,19 @@ zoo-train-%: build
 # The runtime package's tarball (runtime/dgm-runtime-<version>.tgz): what `npm install <tarball>` gives an app.
 pack: install
 	cd runtime && npm pack
+
+# GPU paths: adapters and drivers seen, training steps/s (course GAN, maf-fmnist step) on tfjs webgpu (and tensorflow
+# when installed) beside wasm, generator images/s and MAF log_prob rows/s on onnxruntime-node webgpu (and cuda) beside
+# cpu, each with parity against the CPU -> reports/gpu.md, reports/gpu.json. Installs nothing from npm; on a machine
+# with an NVIDIA GPU but no Vulkan loader it installs Debian's libvulkan1 first. Without a GPU it runs on SwiftShader
+# and says the figures are not GPU figures. GPU_CHECK_ARGS adds flags (dgm gpu-check --help).
+GPU_CHECK_ARGS ?=
+gpu-check: build
+	@if command -v nvidia-smi >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make gpu-check: a GPU but no Vulkan loader: installing Debian's libvulkan1"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends libvulkan1 || echo "make gpu-check: libvulkan1 could not be installed; webgpu may find no adapter" >&2; \
+	fi
+	$(DGM) gpu-check $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf dist runtime/dist

@@ -11,6 +11,7 @@ import { registerConvert } from './commands/convert';
 import { registerData } from './commands/data';
 import { registerEval } from './commands/eval';
 import { registerExport } from './commands/export';
+import { registerGpuCheck } from './commands/gpu-check';
 import { registerLogprob } from './commands/logprob';
 import { registerSample } from './commands/sample';
 import { registerServe } from './commands/serve';
@@ -37,6 +38,7 @@ export function buildProgram(io?: CliOutput): Command {
   registerData(program);
   registerEval(program);
   registerExport(program);
+  registerGpuCheck(program);
   registerLogprob(program);
   registerSample(program);
   registerServe(program);

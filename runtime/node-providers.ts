@@ -1,6 +1,7 @@
 /**
- * Execution providers for onnxruntime-node: CUDA when its provider library is installed, else the CPU provider.
- * 'webgpu' (Dawn) is available on request only: it needs a Vulkan driver and is for parity checks, not speed.
+ * Execution providers for onnxruntime-node. `auto`: CUDA when its provider library is installed, else WebGPU (Dawn
+ * inside onnxruntime) when a hardware Vulkan driver is installed, else the CPU provider. `webgpu` on request runs on
+ * whatever adapter there is, SwiftShader's software one included (parity checks, not speed; vulkan-env.ts).
  * The chosen provider is reported; an explicitly requested provider that cannot run is an error, never a silent
  * fallback.
  */
@@ -9,6 +10,7 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { Engine, OrtLike } from './core/engine.js';
 import { packageRequire } from './node-location.js';
+import { webgpuForOrt } from './vulkan-env.js';
 
 export const NODE_PROVIDERS = ['auto', 'cuda', 'cpu', 'webgpu'] as const;
 export type NodeProvider = (typeof NODE_PROVIDERS)[number];
@@ -52,7 +54,11 @@ export async function openNodeEngine(bytes: Uint8Array, opts: NodeEngineOptions 
     }
     return wrap(() => create('cuda', 'requested'), 'cuda');
   }
-  if (provider === 'webgpu') return wrap(() => create('webgpu', 'requested'), 'webgpu');
+  if (provider === 'webgpu') {
+    const gpu = webgpuForOrt(true);
+    if (!gpu.ok) throw new Error(`provider webgpu was requested but cannot run: ${gpu.reason}`);
+    return wrap(() => create('webgpu', `requested; ${gpu.adapter}`), 'webgpu');
+  }
   // auto
   if (cudaProviderInstalled()) {
     try {
@@ -62,7 +68,16 @@ export async function openNodeEngine(bytes: Uint8Array, opts: NodeEngineOptions 
       return create('cpu', 'auto: CUDA provider failed');
     }
   }
-  return create('cpu', 'auto: no CUDA provider installed');
+  const gpu = webgpuForOrt(false);
+  if (gpu.ok) {
+    try {
+      return await create('webgpu', `auto: no CUDA provider installed; ${gpu.adapter}`);
+    } catch (err) {
+      log(`onnxruntime: WebGPU provider failed (${firstLine(err)}); using cpu`);
+      return create('cpu', 'auto: no CUDA provider installed, WebGPU provider failed');
+    }
+  }
+  return create('cpu', `auto: no CUDA provider installed; webgpu: ${gpu.reason}`);
 }
 
 async function wrap(f: () => Promise<Engine>, ep: string): Promise<Engine> {

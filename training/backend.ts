@@ -1,6 +1,6 @@
 /**
  * Chooses the tfjs backend every training command runs on: `tensorflow` (tfjs-node / tfjs-node-gpu, an optional
- * native install), `wasm` (XNNPACK, multi-threaded, with our kernel overrides from wasm-kernels/) or `cpu` (plain
+ * native install), `webgpu` (tfjs-webgpu on Dawn, training/webgpu.ts; `auto` takes hardware adapters only), `wasm` (XNNPACK, multi-threaded, with our kernel overrides from wasm-kernels/) or `cpu` (plain
  * JavaScript: correct but ~30x slower than wasm; for tests and tiny models).
  *
  * The threaded wasm build is disabled upstream in Node because emscripten hands its pthread workers Blob URLs, which
@@ -16,9 +16,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { loadGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
+import { registerWebgpuKernels } from './webgpu-kernels';
+import { AdapterSummary, describeAdapter, findNodeAdapter, startWebgpuBackend, stopWebgpuBackend } from './webgpu';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendOptions {
   backend?: BackendChoice;
@@ -29,7 +31,9 @@ export interface BackendOptions {
 }
 
 export interface BackendInfo {
-  name: 'tensorflow' | 'wasm' | 'cpu';
+  name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  /** webgpu: the adapter it runs on. */
+  adapter?: AdapterSummary;
   /** wasm: XNNPACK threads actually in use. */
   threads: number;
   simd: boolean;
@@ -79,6 +83,11 @@ export async function initBackend(opts: BackendOptions = {}): Promise<string> {
     const tfn = loadTfjsNode();
     if (!tfn.ok) throw new Error(`--backend tensorflow: ${tfn.reason}; install it with \`make install-gpu\` (needs CUDA 12) or \`npm install --no-save @tensorflow/tfjs-node\``);
     info = await useTensorflow(tfn.pkg, `chosen by --backend tensorflow`);
+  } else if (choice === 'webgpu') {
+    const found = await findNodeAdapter(true);
+    if (!found.ok) throw new Error(`--backend webgpu: ${found.reason}`);
+    const driver = found.summary.driver === 'swiftshader' ? `; no hardware adapter, so Chromium's SwiftShader Vulkan driver (${process.env.VK_ICD_FILENAMES})` : '';
+    info = await useWebgpu(found, `chosen by --backend webgpu${driver}`);
   } else if (choice === 'cpu') {
     info = await useCpu('chosen by --backend cpu (plain JavaScript: slow)');
   } else if (choice === 'wasm') {
@@ -88,10 +97,22 @@ export async function initBackend(opts: BackendOptions = {}): Promise<string> {
     if (tfn.ok) {
       info = await useTensorflow(tfn.pkg, `${tfn.pkg} found`);
     } else {
-      try {
-        info = await useWasm(threads, tfn.reason);
-      } catch (err) {
-        info = await useCpu(`wasm failed to start (${errorText(err)}); ${tfn.reason}`);
+      const found = await findNodeAdapter(false);
+      let why = `${tfn.reason}; webgpu: ${found.ok ? '' : found.reason}`;
+      info = null as unknown as BackendInfo;
+      if (found.ok) {
+        try {
+          info = await useWebgpu(found, `${tfn.reason}; hardware WebGPU adapter found`);
+        } catch (err) {
+          why = `${tfn.reason}; webgpu failed to start (${errorText(err)})`;
+        }
+      }
+      if (!info) {
+        try {
+          info = await useWasm(threads, why);
+        } catch (err) {
+          info = await useCpu(`wasm failed to start (${errorText(err)}); ${why}`);
+        }
       }
     }
   }
@@ -102,6 +123,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<string> {
 /** Stops the wasm worker threads (so the process can exit) and leaves tfjs on the cpu backend. Safe to repeat. */
 export async function shutdownBackend(): Promise<void> {
   stopWasm();
+  stopWebgpu();
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   quietCpuBanner();
   current = null;
@@ -143,8 +165,22 @@ function loadTfjsNode(): TfjsNodeLookup {
   return { ok: false, reason: reasons.length ? reasons.join('; ') : 'tfjs-node not installed' };
 }
 
+async function useWebgpu(found: Extract<Awaited<ReturnType<typeof findNodeAdapter>>, { ok: true }>, why: string): Promise<BackendInfo> {
+  stopWasm();
+  registerWebgpuKernels();
+  await startWebgpuBackend(found);
+  const line = `backend: webgpu (${describeAdapter(found.summary)}); ${why}`;
+  return (current = { name: 'webgpu', threads: 0, simd: false, adapter: found.summary, line });
+}
+
+function stopWebgpu(): void {
+  stopWebgpuBackend();
+  if (current?.name === 'webgpu') current = null;
+}
+
 async function useTensorflow(pkg: string, why: string): Promise<BackendInfo> {
   stopWasm();
+  stopWebgpu();
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg}: the tensorflow backend failed to initialise`);
   const line = `backend: tensorflow (${pkg}); ${why}`;
   return (current = { name: 'tensorflow', threads: 0, simd: false, line });
@@ -152,6 +188,7 @@ async function useTensorflow(pkg: string, why: string): Promise<BackendInfo> {
 
 async function useCpu(why: string): Promise<BackendInfo> {
   stopWasm();
+  stopWebgpu();
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
   quietCpuBanner();
   return (current = { name: 'cpu', threads: 1, simd: false, line: `backend: cpu; ${why}` });
@@ -160,6 +197,7 @@ async function useCpu(why: string): Promise<BackendInfo> {
 async function useWasm(threads: number, why: string): Promise<BackendInfo> {
   if (current?.name === 'wasm' && current.threads === threads && tf.getBackend() === 'wasm') return current;
   stopWasm();
+  stopWebgpu();
   let note = '';
   if (threads > 1) {
     try {

@@ -8,7 +8,8 @@ import { EmbeddingFigures, measureEmbedding } from './embedding';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../training/backend';
-import { timeWorkload } from '../../training/bench/timing';
+import { timeWorkloadAsync } from '../../training/bench/timing';
+import { findNodeAdapter } from '../../training/webgpu';
 import { generatorWorkload, InferenceWorkload, MADE_784, MAF_FMNIST, mafLogProbWorkload, mafSamplerWorkloads } from './inference-workloads';
 import { benchInference, InferenceRow } from './sampling';
 import { OpTime, profileOrt, TimingOptions } from './timing';
@@ -211,13 +212,21 @@ async function targets(o: BenchOptions, report: BenchReport, w: { gen: Inference
   }
 }
 
+/** Why the bench had no webgpu training row (set by trainingPart). */
+let webgpuWhy = '';
+
 async function trainingPart(o: BenchOptions, report: BenchReport): Promise<void> {
   const configs = o.trainingBackends.map((b) =>
     b === 'wasm1' ? { label: 'tfjs wasm 1 thread', backend: 'wasm' as const, threads: 1 }
       : b === 'wasm' ? { label: `tfjs wasm ${o.wasmThreads} threads`, backend: 'wasm' as const, threads: o.wasmThreads }
       : b === 'cpu' ? { label: 'tfjs cpu', backend: 'cpu' as const, threads: undefined }
+      : b === 'webgpu' ? { label: 'tfjs webgpu', backend: 'webgpu' as const, threads: undefined }
       : { label: 'tfjs-node (tensorflow)', backend: 'tensorflow' as const, threads: undefined },
   );
+  // The webgpu row runs where a hardware adapter is (the same choice as --backend auto), else says why not.
+  const hw = await findNodeAdapter(false);
+  if (hw.ok && !o.trainingBackends.includes('webgpu')) configs.push({ label: 'tfjs webgpu', backend: 'webgpu' as const, threads: undefined });
+  else if (!hw.ok) webgpuWhy = hw.reason;
   for (const c of configs) {
     try {
       await initBackend({ backend: c.backend, threads: c.threads, quiet: true });
@@ -235,7 +244,7 @@ async function trainingPart(o: BenchOptions, report: BenchReport): Promise<void>
       o.log(`bench: training ${m} on ${c.label}`);
       const w = trainingWorkload(m);
       try {
-        const t = timeWorkload(w, { warmup: o.trainingTiming.warmup, reps: o.trainingTiming.reps, budgetMs: o.trainingTiming.budgetMs });
+        const t = await timeWorkloadAsync(w, { warmup: o.trainingTiming.warmup, reps: o.trainingTiming.reps, budgetMs: o.trainingTiming.budgetMs });
         report.training.push({
           model: m,
           title: w.title,
@@ -284,6 +293,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
   report.machine.loadAverageEnd = os.loadavg();
   report.gpu.push('onnxruntime-node cuda: ' + (report.inference.some((r) => r.runtime === 'onnxruntime-node cuda' && r.timing) ? 'timed above' : 'not available (no GPU; CUDA provider not installed)'));
+  report.gpu.push('tfjs webgpu: ' + (report.training.some((r) => r.backend === 'tfjs webgpu' && r.stepMs) ? 'timed above' : `not available (${webgpuWhy || 'no hardware adapter'}; make gpu-check times it on SwiftShader)`));
   report.gpu.push('tfjs-node-gpu: ' + (o.trainingBackends.includes('tensorflow') && report.training.some((r) => r.backend.startsWith('tfjs-node') && r.stepMs) ? 'timed above' : 'not available (tfjs-node-gpu not installed: make install-gpu on a CUDA machine)'));
   return report;
 }

@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { cudaProviderInstalled } from '../../runtime/node-providers';
+import { webgpuForOrt } from '../../runtime/vulkan-env';
 import { InferenceWorkload } from './inference-workloads';
 import { ortSessionOptions, Timing, timeCalls, TimingOptions } from './timing';
 
@@ -38,6 +39,9 @@ export async function benchInference(plan: InferencePlan, ortThreads: number[], 
   const configs = ortThreads.map((t) => ({ label: `onnxruntime-node cpu ${t} thread${t > 1 ? 's' : ''}`, options: ortSessionOptions(t) }));
   const cuda = cudaProviderInstalled();
   if (cuda) configs.push({ label: 'onnxruntime-node cuda', options: { ...ortSessionOptions(1), executionProviders: ['cuda'] } });
+  // WebGPU where a hardware Vulkan driver is installed (a software adapter's figures are make gpu-check's business).
+  const webgpu = webgpuForOrt(false);
+  if (webgpu.ok) configs.push({ label: 'onnxruntime-node webgpu', options: { ...ortSessionOptions(1), executionProviders: ['webgpu'] } });
   const sessions: ort.InferenceSession[] = [];
   try {
     for (const c of configs) sessions.push(await ort.InferenceSession.create(w.onnx, c.options));
@@ -60,5 +64,6 @@ export async function benchInference(plan: InferencePlan, ortThreads: number[], 
     for (const s of sessions) await s.release();
   }
   if (!cuda) rows.push({ ...base, batch: 0, runtime: 'onnxruntime-node cuda', note: 'not available (no GPU; CUDA provider not installed)' });
+  if (!webgpu.ok) rows.push({ ...base, batch: 0, runtime: 'onnxruntime-node webgpu', note: `not available (${webgpu.reason}; make gpu-check runs it on SwiftShader)` });
   return rows;
 }

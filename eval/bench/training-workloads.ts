@@ -26,13 +26,13 @@ function disposeAll(...maps: Params[]): void {
   for (const m of maps) for (const v of m.values()) v.dispose();
 }
 
-function readLosses(out: Record<string, tf.Scalar | number>): void {
-  for (const v of Object.values(out)) {
-    if (v instanceof tf.Tensor) {
-      v.dataSync();
-      v.dispose();
-    }
-  }
+/** Reads the losses back (so a step is timed to completion) and disposes them; asynchronously on webgpu, whose
+ *  Node backend has no synchronous read. */
+function readLosses(out: Record<string, tf.Scalar | number>): void | Promise<void> {
+  const ts = Object.values(out).filter((v): v is tf.Scalar => v instanceof tf.Tensor);
+  if (tf.getBackend() === 'webgpu') return Promise.all(ts.map((t) => t.data())).then(() => tf.dispose(ts));
+  for (const t of ts) t.dataSync();
+  tf.dispose(ts);
 }
 
 function ganWorkload(model: 'gan' | 'cgan' | 'wgan-gp', batch = 64, seed = 1): Workload {
@@ -112,16 +112,17 @@ function classifierWorkload(batch = 128, seed = 3): Workload {
   };
 }
 
-export function trainingWorkload(model: TrainingModel): Workload {
+/** One step of `model` at its run's batch size, or at `batch` (tests use small ones). */
+export function trainingWorkload(model: TrainingModel, batch?: number): Workload {
   switch (model) {
     case 'gan':
     case 'cgan':
     case 'wgan-gp':
-      return ganWorkload(model);
+      return ganWorkload(model, batch);
     case 'maf-moons':
     case 'maf-fmnist':
-      return mafWorkload(model);
+      return mafWorkload(model, batch);
     case 'classifier':
-      return classifierWorkload();
+      return classifierWorkload(batch);
   }
 }

@@ -59,6 +59,7 @@ describe('parity across runtimes', () => {
     expect(run.providers['chromium-wasm']).toEqual(cases.map(() => 'wasm'));
     expect(run.providers['ort-web-node']).toEqual(cases.map(() => 'wasm'));
     expect(run.providers['ort-node']).toEqual(cases.map(() => 'cpu'));
+    expect(run.providers['ort-node-webgpu']).toEqual(cases.map(() => 'webgpu'));
 
     const table = parityMarkdown(run.rows);
     writeFileAtomic(PARITY_REPORT, `# Parity across runtimes (test/parity, models exported from seeded random weights)\n\n${table}\n${run.timing}\n`);

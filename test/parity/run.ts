@@ -11,7 +11,7 @@ import { ServeRoot, startServer } from '../../runtime/server';
 import { ensureWebBuild } from '../../runtime/web-build';
 import { launchChromium, openHarnessPage, RUNTIME_HARNESS_HTML } from '../browser/chromium';
 import type { ParityCase } from './cases';
-import { JobResult, runInPage, runOnNode, runOnWebInNode } from './runtimes';
+import { JobResult, runInPage, runOnNode, runOnNodeWebgpu, runOnWebInNode } from './runtimes';
 import type { ParityRow, RuntimeName } from './table';
 
 export interface ParityRun {
@@ -22,7 +22,7 @@ export interface ParityRun {
 }
 
 export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
-  const results: Record<Exclude<RuntimeName, 'tfjs'>, JobResult[]> = { 'ort-node': [], 'ort-web-node': [], 'chromium-webgpu': [], 'chromium-wasm': [] };
+  const results: Record<Exclude<RuntimeName, 'tfjs'>, JobResult[]> = { 'ort-node': [], 'ort-node-webgpu': [], 'ort-web-node': [], 'chromium-webgpu': [], 'chromium-wasm': [] };
   const totals: string[] = [];
   const perCase: string[] = [];
   const seconds = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -30,6 +30,10 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
   let t0 = Date.now();
   for (const c of cases) results['ort-node'].push(await runOnNode(c.job));
   totals.push(`ort-node ${seconds(t0)}`);
+
+  t0 = Date.now();
+  results['ort-node-webgpu'] = runOnNodeWebgpu(cases.map((c) => c.job));
+  totals.push(`ort-node-webgpu ${seconds(t0)}`);
 
   const build = ensureWebBuild();
   t0 = Date.now();
@@ -77,6 +81,7 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
     results: {
       ...(c.tfjs ? { tfjs: c.tfjs } : {}),
       'ort-node': results['ort-node'][i].data,
+      'ort-node-webgpu': results['ort-node-webgpu'][i].data,
       'ort-web-node': results['ort-web-node'][i].data,
       'chromium-webgpu': results['chromium-webgpu'][i].data,
       'chromium-wasm': results['chromium-wasm'][i].data,

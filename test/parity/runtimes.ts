@@ -10,6 +10,7 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { Flow, GanSampler } from '../../runtime/node';
 import { openNodeEngine } from '../../runtime/node-providers';
+import { reexecEnv, swiftShaderAvailable } from '../../runtime/vulkan-env';
 import type { BrowserEp, RawFeed } from '../browser/chromium';
 
 export type ParityJob =
@@ -24,28 +25,54 @@ export interface JobResult {
   note: string;
 }
 
-export async function runOnNode(job: ParityJob): Promise<JobResult> {
+export async function runOnNode(job: ParityJob, provider: 'cpu' | 'webgpu' = 'cpu'): Promise<JobResult> {
   if (job.kind === 'gan') {
-    const s = await GanSampler.load(job.model, { provider: 'cpu' });
+    const s = await GanSampler.load(job.model, { provider });
     const r = await s.sample({ n: job.n, seed: job.seed, labels: job.labels });
     await s.release();
     return { data: r.images.data, provider: s.provider, note: s.providerNote };
   }
   if (job.kind === 'flow-logprob' || job.kind === 'flow-sample') {
-    const f = await Flow.load(job.model, { provider: 'cpu' });
+    const f = await Flow.load(job.model, { provider });
     const data = job.kind === 'flow-logprob' ? (await f.logProb(job.rows)).logProb : (await f.sample({ n: job.n, seed: job.seed })).x;
     const res = { data, provider: f.provider, note: f.providerNote };
     await f.release();
     return res;
   }
   const bytes = new Uint8Array(fs.readFileSync(path.join(job.model, job.file)));
-  const engine = await openNodeEngine(bytes, { provider: 'cpu' });
+  const engine = await openNodeEngine(bytes, { provider });
   const feeds = Object.fromEntries(
     Object.entries(job.feeds).map(([k, f]) => [k, f.type === 'float32' ? { type: 'float32' as const, data: Float32Array.from(f.data), dims: f.dims } : { type: 'int64' as const, data: BigInt64Array.from(f.data, (v) => BigInt(v)), dims: f.dims }]),
   );
   const out = await engine.run(feeds, [job.output]);
   await engine.release();
   return { data: out[job.output].data, provider: engine.provider, note: 'raw session' };
+}
+
+/** Where the SwiftShader parity rows can run: Chromium's Vulkan files (the test setup installs chromium). */
+export function nodeWebgpuAvailable(): boolean {
+  return swiftShaderAvailable();
+}
+
+/**
+ * All jobs through onnxruntime-node's WebGPU provider, in one child process started with a Vulkan loader reachable
+ * (Chromium's, where the system has none; runtime/vulkan-env.ts), the way `dgm ... --provider webgpu` restarts.
+ */
+export function runOnNodeWebgpu(jobs: ParityJob[]): JobResult[] {
+  const root = path.join(__dirname, '..', '..');
+  const r = spawnSync(process.execPath, ['-r', path.join(root, 'test', 'helpers', 'swc-register.js'), path.join(__dirname, 'node-webgpu-runner.ts')], {
+    input: JSON.stringify(jobs),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    timeout: 600_000,
+    env: reexecEnv(process.env) ?? process.env,
+  });
+  if (r.status !== 0) throw new Error(`onnxruntime-node webgpu failed (exit ${r.status}): ${r.stderr || r.error}`);
+  const results = JSON.parse(r.stdout) as (JobResult | { error: string })[];
+  return results.map((x, i) => {
+    if ('error' in x) throw new Error(`onnxruntime-node webgpu, job ${i} (${jobs[i].kind} ${jobs[i].model}): ${x.error}`);
+    return x;
+  });
 }
 
 /** All jobs in one child process running dist/web/runtime/web.js (built by ensureWebBuild) under plain Node. */

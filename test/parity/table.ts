@@ -1,12 +1,13 @@
 /** The parity table: for each model output, the max |difference| between every pair of runtimes. */
 import { divergedRows as rowsDiverged } from '../../runtime/core/flow';
 
-export const RUNTIMES = ['tfjs', 'ort-node', 'ort-web-node', 'chromium-webgpu', 'chromium-wasm'] as const;
+export const RUNTIMES = ['tfjs', 'ort-node', 'ort-node-webgpu', 'ort-web-node', 'chromium-webgpu', 'chromium-wasm'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 export const RUNTIME_TEXT: Record<RuntimeName, string> = {
   tfjs: 'tfjs (cpu backend: the training definitions; tfjs-layers predict for convert-* rows)',
   'ort-node': 'onnxruntime-node 1.30 (runtime/node.ts)',
+  'ort-node-webgpu': 'onnxruntime-node 1.30 WebGPU EP (Dawn; SwiftShader adapter here; runtime/node.ts, --provider webgpu)',
   'ort-web-node': 'onnxruntime-web 1.30 wasm in Node (runtime/web.ts)',
   'chromium-webgpu': 'Debian Chromium headless, onnxruntime-web WebGPU EP (SwiftShader adapter)',
   'chromium-wasm': 'Debian Chromium headless, onnxruntime-web wasm EP',
@@ -99,7 +100,7 @@ function divergedText(row: ParityRow): string {
     : `; diverged rows differ: ${per.map(([r, d]) => `${SHORT[r]} [${d.join(', ')}]`).join(', ')}`;
 }
 
-const SHORT: Record<RuntimeName, string> = { tfjs: 'tfjs', 'ort-node': 'node', 'ort-web-node': 'web-node', 'chromium-webgpu': 'chr-gpu', 'chromium-wasm': 'chr-wasm' };
+const SHORT: Record<RuntimeName, string> = { tfjs: 'tfjs', 'ort-node': 'node', 'ort-node-webgpu': 'node-gpu', 'ort-web-node': 'web-node', 'chromium-webgpu': 'chr-gpu', 'chromium-wasm': 'chr-wasm' };
 
 const fmt = (v: number) => (v === 0 ? '0' : v.toExponential(1));
 

@@ -65,7 +65,7 @@ describe('dgm sample / dgm logprob', () => {
   test('sample: a class grid of a conditional GAN, one class, and a 2-D flow over its density', async () => {
     const out = path.join(root, 'grid.png');
     const line = await sampleToPng('cgan', { n: 20, seed: 1, out, provider: 'auto', models: root });
-    expect(line).toMatch(/^cgan: 20 samples, classes i mod 10, 302x62 grid in \d+ ms on cpu \(auto: no CUDA provider installed\) -> /);
+    expect(line).toMatch(/^cgan: 20 samples, classes i mod 10, 302x62 grid in \d+ ms on cpu \(auto: no CUDA provider installed; webgpu: [^)]*\) -> /);
     expect(pngSize(out)).toEqual([302, 62]); // 10 columns of 28 + 11 gaps of 2; 2 rows
     const one = await sampleToPng(path.join(root, 'cgan'), { n: 4, seed: 1, label: 3, out, provider: 'cpu', models: root });
     expect(one).toMatch(/4 samples, class 3 \(Dress\), 62x62 grid/);

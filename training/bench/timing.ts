@@ -29,11 +29,28 @@ export function median(xs: number[]): number {
 
 export function timeWorkload(w: Workload, opts: TimingOptions): StepTimes {
   const start = performance.now();
-  for (let i = 0; i < opts.warmup; i++) w.step();
+  const sync = (): void => {
+    if (w.step() instanceof Promise) throw new Error(`timeWorkload: ${w.title} reads asynchronously on this backend; use timeWorkloadAsync`);
+  };
+  for (let i = 0; i < opts.warmup; i++) sync();
   const times: number[] = [];
   while (times.length < opts.reps && (times.length < 3 || performance.now() - start < opts.budgetMs)) {
     const t0 = performance.now();
-    w.step();
+    sync();
+    times.push(performance.now() - t0);
+  }
+  const med = median(times);
+  return { medianMs: med, minMs: Math.min(...times), maxMs: Math.max(...times), steps: times.length, rowsPerS: (w.rows * 1000) / med };
+}
+
+/** timeWorkload for steps that may be asynchronous (each timed until its loss has been read back). */
+export async function timeWorkloadAsync(w: Workload, opts: TimingOptions): Promise<StepTimes> {
+  const start = performance.now();
+  for (let i = 0; i < opts.warmup; i++) await w.step();
+  const times: number[] = [];
+  while (times.length < opts.reps && (times.length < 3 || performance.now() - start < opts.budgetMs)) {
+    const t0 = performance.now();
+    await w.step();
     times.push(performance.now() - t0);
   }
   const med = median(times);

@@ -19,7 +19,8 @@ export interface Workload {
   title: string;
   /** Examples per step (for rows/s). */
   rows: number;
-  step(): void;
+  /** One step, its loss read back; a Promise where the backend reads only asynchronously (webgpu in Node). */
+  step(): void | Promise<void>;
   /** The trained variables, in a fixed order (tests compare them across backends). */
   variables(): tf.Variable[];
   dispose(): void;

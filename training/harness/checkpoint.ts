@@ -228,6 +228,13 @@ function validateHeader(h: Header, bad: (what: string) => Error): void {
 // Parameters
 
 /** Copy every variable of `params` (trainable or not) into checkpoint tensors, in the map's order. */
+/** The parameters' values, read asynchronously (what training uses: every backend, webgpu included). */
+export async function readParamsToTensors(params: Params): Promise<CheckpointTensor[]> {
+  const out: CheckpointTensor[] = [];
+  for (const [name, v] of params.entries()) out.push({ name, shape: [...v.shape], data: Float32Array.from((await v.data()) as Float32Array) });
+  return out;
+}
+
 export function paramsToTensors(params: Params): CheckpointTensor[] {
   return [...params.entries()].map(([name, v]) => ({ name, shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) }));
 }
@@ -295,8 +302,8 @@ export async function optimizerToTensors(name: string, opt: tf.Optimizer): Promi
   for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
   const adam = adamInternals(opt);
   if (adam) {
-    out.push({ name: `${prefix}accBeta1`, shape: [], data: Float32Array.from(adam.accBeta1.dataSync() as Float32Array) });
-    out.push({ name: `${prefix}accBeta2`, shape: [], data: Float32Array.from(adam.accBeta2.dataSync() as Float32Array) });
+    out.push({ name: `${prefix}accBeta1`, shape: [], data: Float32Array.from((await adam.accBeta1.data()) as Float32Array) });
+    out.push({ name: `${prefix}accBeta2`, shape: [], data: Float32Array.from((await adam.accBeta2.data()) as Float32Array) });
   }
   return out;
 }

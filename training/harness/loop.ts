@@ -58,7 +58,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
 import type { Params } from '../nets/layers';
 import { batchCount, batchOrder } from '../data/batches';
-import { type Checkpoint, type CheckpointTensor, loadOptimizer, loadParams, optimizerToTensors, paramsToTensors, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { type Checkpoint, type CheckpointTensor, loadOptimizer, loadParams, optimizerToTensors, readCheckpoint, readParamsToTensors, writeCheckpoint } from './checkpoint';
 import { appendMetrics, checkMetricNames, makeRecord, type MetricsType, readMetrics, truncateMetrics } from './metrics-log';
 import { createProgress, type ProgressMode, type ProgressReporter } from './progress';
 import { writeLossPlot } from './plots';
@@ -326,7 +326,7 @@ export async function runTraining(spec: TrainingSpec): Promise<TrainingResult> {
   }
 
   const snapshot = async (file: string, completed: number): Promise<void> => {
-    const tensors: CheckpointTensor[] = paramsToTensors(spec.params);
+    const tensors: CheckpointTensor[] = await readParamsToTensors(spec.params);
     for (const [name, opt] of Object.entries(spec.optimizers)) tensors.push(...(await optimizerToTensors(name, opt)));
     const ck: Checkpoint = {
       kind: spec.kind,
@@ -390,7 +390,7 @@ export async function runTraining(spec: TrainingSpec): Promise<TrainingResult> {
       }
       const ctx: StepContext = { step, epoch, stepInEpoch, batch: batches[stepInEpoch], rng };
       const out = tf.tidy(() => spec.step(ctx));
-      const values = readLosses(out, `step ${step}`);
+      const values = await readLosses(out, `step ${step}`);
       step += 1;
 
       const bad = Object.entries(values).filter(([, v]) => !Number.isFinite(v));
@@ -478,8 +478,8 @@ function fmtEpoch(e: number): string {
   return Number.isInteger(e) ? String(e) : e.toFixed(2);
 }
 
-/** Read and dispose the step's losses. */
-function readLosses(out: Losses, where: string): Record<string, number> {
+/** Read and dispose the step's losses (asynchronously: the webgpu backend has no synchronous read in Node). */
+async function readLosses(out: Losses, where: string): Promise<Record<string, number>> {
   if (!out || typeof out !== 'object') throw new Error(`runTraining: the step function must return named losses, got ${String(out)} at ${where}`);
   const values: Record<string, number> = {};
   try {
@@ -487,7 +487,7 @@ function readLosses(out: Losses, where: string): Record<string, number> {
       if (typeof v === 'number') values[k] = v;
       else if (v instanceof tf.Tensor) {
         if (v.size !== 1) throw new Error(`runTraining: loss ${k} must be a scalar, got shape [${v.shape}] at ${where}`);
-        values[k] = v.dataSync()[0];
+        values[k] = (await v.data())[0] as number;
       } else throw new Error(`runTraining: loss ${k} must be a tf.Scalar or a number at ${where}`);
     }
   } finally {

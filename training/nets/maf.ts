@@ -180,8 +180,9 @@ export function mafSample(def: MafDefinition, params: Params, n: number, seed: n
   return tf.tidy(() => mafForward(def, params, tf.tensor2d(z, [n, def.inputSize])).x);
 }
 
-/** log p(x) of many rows ([N*D] row-major) in batches, without holding the whole set as one tensor. */
-export function mafLogProbRows(def: MafDefinition, params: Params, rows: Float32Array, batch = 1000): Float32Array {
+/** log p(x) of many rows ([N*D] row-major) in batches, without holding the whole set as one tensor. (Asynchronous
+ *  reads: the webgpu backend has no synchronous one in Node.) */
+export async function mafLogProbRows(def: MafDefinition, params: Params, rows: Float32Array, batch = 1000): Promise<Float32Array> {
   const d = def.inputSize;
   if (rows.length % d !== 0) throw new Error(`mafLogProbRows: length ${rows.length} is not a multiple of D = ${d}`);
   const n = rows.length / d;
@@ -189,8 +190,11 @@ export function mafLogProbRows(def: MafDefinition, params: Params, rows: Float32
   for (let s = 0; s < n; s += batch) {
     const m = Math.min(batch, n - s);
     const lp = tf.tidy(() => mafLogProb(def, params, tf.tensor2d(rows.subarray(s * d, (s + m) * d), [m, d])));
-    out.set(lp.dataSync(), s);
-    lp.dispose();
+    try {
+      out.set((await lp.data()) as Float32Array, s);
+    } finally {
+      lp.dispose();
+    }
   }
   return out;
 }

@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../harness/atomic-write';
 import { loadParams, readCheckpoint } from '../harness/checkpoint';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
+import { readAndDispose } from '../harness/read';
 import { classifierDefinition, ClassifierConfig, ClassifierDefinition, classify, crossEntropy, initClassifierParams } from '../nets/classifier';
 import { trainable, type Params } from '../nets/layers';
 import { readSettings, registerRun, type TrainFlags } from './registry';
@@ -91,14 +92,13 @@ export function cosineLr(lr: number, floor: number, step: number, total: number)
 }
 
 /** Logits [n, K] of images [n * 784] in [-1, 1] in inference mode, batched. */
-export function classifierLogits(def: ClassifierDefinition, params: Params, pixels: Float32Array, n: number): Float32Array {
+export async function classifierLogits(def: ClassifierDefinition, params: Params, pixels: Float32Array, n: number): Promise<Float32Array> {
   const k = def.config.numClasses;
   const out = new Float32Array(n * k);
   for (let s = 0; s < n; s += EVAL_BATCH) {
     const m = Math.min(EVAL_BATCH, n - s);
     const t = tf.tidy(() => classify(def, params, tf.tensor4d(pixels.subarray(s * 784, (s + m) * 784), [m, 28, 28, 1]), { training: false }).logits);
-    out.set(t.dataSync() as Float32Array, s * k);
-    t.dispose();
+    out.set(await readAndDispose(t), s * k);
   }
   return out;
 }
@@ -196,8 +196,8 @@ export async function trainClassifier(flags: TrainFlags): Promise<ClassifierRunR
         kept.logits!.dispose();
         return { loss, train_acc: acc };
       },
-      onEpochEnd: () => {
-        const v = scoreLogits(classifierLogits(def, params, valPixels, valIdx.length), valLabels, def.config.numClasses);
+      onEpochEnd: async () => {
+        const v = scoreLogits(await classifierLogits(def, params, valPixels, valIdx.length), valLabels, def.config.numClasses);
         return { val_acc: v.acc, val_loss: v.loss };
       },
       best: { metric: 'val_acc', mode: 'max' },
@@ -228,7 +228,7 @@ async function scoreOnTest(
   const bestFile = path.join(flags.runDir, BEST_FILE);
   loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
   const test = await loadFashionMnist({ dir: flags.data, split: 'test' });
-  const t = scoreLogits(classifierLogits(def, params, toSymmetric(test.images), test.n), test.labels, def.config.numClasses);
+  const t = scoreLogits(await classifierLogits(def, params, toSymmetric(test.images), test.n), test.labels, def.config.numClasses);
   appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / stepsPerEpoch, { test_acc: t.acc, test_loss: t.loss }));
   const summary = {
     model: 'classifier',

@@ -20,6 +20,7 @@ import { CLASS_NAMES, loadFashionMnist, toSymmetric } from '../data/fashion-mnis
 import { writeFileAtomic } from '../harness/atomic-write';
 import { runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
 import { writeImageGrid } from '../harness/image-grid';
+import { readAndDispose } from '../harness/read';
 import { trainable, type Params } from '../nets/layers';
 import { discriminate, GanDefinition, ganDefinition, GanNetConfig, generate, initGanParams } from '../nets/gan-nets';
 import { GP_WEIGHT, gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganCriticLoss, wganGeneratorLoss } from '../losses/gan-losses';
@@ -72,13 +73,13 @@ export function gridInputs(def: GanDefinition, seed: number): { z: Float32Array;
 }
 
 /** Samples for the grid with the running batch-norm statistics (inference mode: what an exported model gives). */
-export function sampleGrid(def: GanDefinition, gen: Params, inputs: { z: Float32Array; labels: Int32Array | null }): Float32Array {
-  return tf.tidy(() => {
+export async function sampleGrid(def: GanDefinition, gen: Params, inputs: { z: Float32Array; labels: Int32Array | null }): Promise<Float32Array> {
+  return readAndDispose(tf.tidy(() => {
     const n = inputs.z.length / def.config.dimZ;
     const z = tf.tensor2d(inputs.z, [n, def.config.dimZ]);
     const y = inputs.labels ? tf.tensor1d(inputs.labels, 'int32') : null;
-    return generate(def, gen, z, y, { training: false }).dataSync() as Float32Array;
-  });
+    return generate(def, gen, z, y, { training: false });
+  }));
 }
 
 export function writeGrid(file: string, images: Float32Array): void {
@@ -112,20 +113,21 @@ export function ganStep(
 ): GanStepLosses {
   const dVars = trainable(disc), gVars = trainable(gen);
   const D = (images: tf.Tensor) => discriminate(def, disc, images as tf.Tensor4D, labels);
-  const extra: Record<string, number> = {};
+  // Kept out of minimize's scope and read by the training loop with the losses (no synchronous read: webgpu).
+  const extra: Record<string, tf.Scalar> = {};
   const fake = tf.tidy(() => generate(def, gen, z, labels, { training: true, updateStats: false }));
   const dLoss = opts.d.minimize(() => {
     const hReal = D(x), hFake = D(fake);
     if (loss === 'non-saturating') {
-      extra.d_real = tf.mean(tf.sigmoid(hReal)).dataSync()[0];
-      extra.d_fake = tf.mean(tf.sigmoid(hFake)).dataSync()[0];
+      extra.d_real = tf.keep(tf.mean(tf.sigmoid(hReal)) as tf.Scalar);
+      extra.d_fake = tf.keep(tf.mean(tf.sigmoid(hFake)) as tf.Scalar);
       return nsDiscriminatorLoss(hReal, hFake);
     }
     if (!alpha) throw new Error('ganStep: WGAN-GP needs alpha');
     const w = wganCriticLoss(hReal, hFake);
     const gp = gradientPenalty(D, x, fake, alpha);
-    extra.w_dist = -w.dataSync()[0];
-    extra.gp = gp.dataSync()[0];
+    extra.w_dist = tf.keep(tf.neg(w));
+    extra.gp = tf.keep(gp);
     return tf.add(w, tf.mul(gp, gpWeight)) as tf.Scalar;
   }, true, dVars)!;
   fake.dispose();
@@ -203,8 +205,8 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
     },
     every: {
       steps: s.gridEvery,
-      run: ({ step, runDir }) => {
-        const samples = sampleGrid(def, gen, grid);
+      run: async ({ step, runDir }) => {
+        const samples = await sampleGrid(def, gen, grid);
         writeGrid(path.join(runDir, `samples-step${String(step).padStart(6, '0')}.png`), samples);
         writeGrid(path.join(runDir, 'samples.png'), samples);
       },
@@ -228,7 +230,7 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
   });
 
   // The grid of the last weights: samples-final.png when the run completed, else under its step number.
-  const finalSamples = sampleGrid(def, gen, grid);
+  const finalSamples = await sampleGrid(def, gen, grid);
   const gridName = result.status === 'completed' ? 'samples-final.png' : `samples-step${String(result.step).padStart(6, '0')}.png`;
   writeGrid(path.join(flags.runDir, gridName), finalSamples);
   writeGrid(path.join(flags.runDir, 'samples.png'), finalSamples);

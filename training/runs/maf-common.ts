@@ -47,8 +47,8 @@ export function mafTrainStep(def: MafDefinition, params: Params, opt: tf.Optimiz
 }
 
 /** Mean log p over rows ([N*D] row-major), float64 accumulation. */
-export function meanLogProb(def: MafDefinition, params: Params, rows: Float32Array, batch = 2000): number {
-  const lp = mafLogProbRows(def, params, rows, batch);
+export async function meanLogProb(def: MafDefinition, params: Params, rows: Float32Array, batch = 2000): Promise<number> {
+  const lp = await mafLogProbRows(def, params, rows, batch);
   let s = 0;
   for (const v of lp) s += v;
   return s / lp.length;

@@ -33,6 +33,7 @@ import { loadParams, readCheckpoint } from '../harness/checkpoint';
 import { writeImageGrid } from '../harness/image-grid';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
+import { readAndDispose } from '../harness/read';
 import { Params } from '../nets/layers';
 import { madeUnseenInputs } from '../nets/made';
 import { initMafParams, MafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from '../nets/maf';
@@ -119,8 +120,8 @@ export function evalSet(images: Uint8Array, rng: Random, lambda: number): EvalSe
 }
 
 /** Data-space likelihood of an evaluation set (see the header for the formulas). */
-export function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): LikelihoodReport {
-  const lpY = mafLogProbRows(def, params, set.y, 500);
+export async function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
+  const lpY = await mafLogProbRows(def, params, set.y, 500);
   let sY = 0, sX = 0;
   const lpX = new Float64Array(set.n);
   for (let i = 0; i < set.n; i++) {
@@ -136,8 +137,8 @@ export function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): 
   };
 }
 
-function writeSamples(file: string, def: MafDefinition, params: Params, n: number, lambda: number): void {
-  const y = tf.tidy(() => mafSample(def, params, n, FIGURE_SEED).dataSync() as Float32Array);
+async function writeSamples(file: string, def: MafDefinition, params: Params, n: number, lambda: number): Promise<void> {
+  const y = await readAndDispose(tf.tidy(() => mafSample(def, params, n, FIGURE_SEED)));
   const x = logitInverse(y, lambda);
   writeImageGrid(file, x, [n, 28, 28], { range: [0, 1], scale: 2 });
 }
@@ -249,14 +250,14 @@ async function trainAndEvaluate(
       const { y } = logit(toUnitDequantized(pixels, rng), D, s.lambda);
       return { nll: mafTrainStep(def, params, opt, tf.tensor2d(y, [idx.length, D])) };
     },
-    onEpochEnd: ({ epoch, runDir, log }) => {
+    onEpochEnd: async ({ epoch, runDir, log }) => {
       const seconds = (Date.now() - epochStart) / 1000;
       epochSeconds.push(seconds);
       const t0 = Date.now();
-      const v = likelihoodOf(def, params, val);
+      const v = await likelihoodOf(def, params, val);
       const e = Math.round(epoch);
       log(`epoch ${e}: val ${v.ll.toFixed(1)} nats/image in [0,1)^784, ${v.bpd.toFixed(4)} bits/dim; ${seconds.toFixed(0)} s of training`);
-      if (s.plotEvery > 0 && s.samples > 0 && e % s.plotEvery === 0) writeSamples(path.join(runDir, `samples-epoch${String(e).padStart(3, '0')}.png`), def, params, s.samples, s.lambda);
+      if (s.plotEvery > 0 && s.samples > 0 && e % s.plotEvery === 0) await writeSamples(path.join(runDir, `samples-epoch${String(e).padStart(3, '0')}.png`), def, params, s.samples, s.lambda);
       const out = { lr: opt.currentLearningRate, val_ll: v.ll, val_ll_logit: v.llLogit, val_bpd: v.bpd, epoch_seconds: seconds, eval_seconds: (Date.now() - t0) / 1000 };
       epochStart = Date.now();
       return out;
@@ -276,10 +277,10 @@ async function trainAndEvaluate(
   // Ctrl-C asks for a quick exit: the test figures (and, for images, a sample grid of minutes) wait for the run's end.
   if (result.best && result.status !== 'interrupted') {
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
-    test = likelihoodOf(def, params, testSet());
+    test = await likelihoodOf(def, params, testSet());
     const stepsPerEpoch = Math.ceil(nTrain / batch);
     appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / stepsPerEpoch, { test_ll: test.ll, test_ll_256: test.ll256, test_ll_logit: test.llLogit, test_bpd: test.bpd, test_median_bpd: test.medianBpd, test_lowest_index: test.lowest.index, test_lowest_ll: test.lowest.ll }));
-    if (s.samples > 0) writeSamples(path.join(flags.runDir, 'samples-best.png'), def, params, s.samples, s.lambda);
+    if (s.samples > 0) await writeSamples(path.join(flags.runDir, 'samples-best.png'), def, params, s.samples, s.lambda);
   }
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
   const summary = {

@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../harness/atomic-write';
 import { loadParams, readCheckpoint } from '../harness/checkpoint';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
 import { appendMetrics, makeRecord } from '../harness/metrics-log';
+import { readAndDispose } from '../harness/read';
 import { Params } from '../nets/layers';
 import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from '../nets/maf';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
@@ -54,10 +55,10 @@ export interface MafMoonsResult extends TrainingResult {
 }
 
 async function writeFigures(runDir: string, tag: string, def: MafDefinition, params: Params, test: Float32Array): Promise<void> {
-  const samples = tf.tidy(() => mafSample(def, params, 1000, FIGURE_SEED).dataSync() as Float32Array);
+  const samples = await readAndDispose(tf.tidy(() => mafSample(def, params, 1000, FIGURE_SEED)));
   const region = regionAround(test);
   const grid = densityGrid(region);
-  const logp = mafLogProbRows(def, params, grid.points, 4000);
+  const logp = await mafLogProbRows(def, params, grid.points, 4000);
   writeMoonsFigure(path.join(runDir, `samples-${tag}.png`), samples, test, logp, region);
   await writeMoonsFigureSvg(path.join(runDir, `samples-${tag}.svg`), samples, test, logp, region, `maf-moons ${tag.replace(/^epoch0*/, 'epoch ')}`);
 }
@@ -115,13 +116,13 @@ async function trainAndEvaluate(
     onEpochEnd: async ({ epoch, runDir }) => {
       const seconds = (Date.now() - epochStart) / 1000; // training steps only: evaluation is timed out below
       epochSeconds.push(seconds);
-      const out = { train_ll: meanLogProb(def, params, moons.train), val_ll: meanLogProb(def, params, moons.val), epoch_seconds: seconds };
+      const out = { train_ll: await meanLogProb(def, params, moons.train), val_ll: await meanLogProb(def, params, moons.val), epoch_seconds: seconds };
       const e = Math.round(epoch);
       if (e % s.plotEvery === 0) await writeFigures(runDir, `epoch${String(e).padStart(3, '0')}`, def, params, moons.test);
       epochStart = Date.now();
       return out;
     },
-    ...(s.valEvery > 0 ? { every: { steps: s.valEvery, run: () => ({ val_ll: meanLogProb(def, params, moons.val) }) } } : {}),
+    ...(s.valEvery > 0 ? { every: { steps: s.valEvery, run: async () => ({ val_ll: await meanLogProb(def, params, moons.val) }) } } : {}),
     best: { metric: 'val_ll', mode: 'max' },
     checkpointEvery: flags.checkpointEvery,
     logEvery: flags.logEvery,
@@ -137,7 +138,7 @@ async function trainAndEvaluate(
   // Ctrl-C asks for a quick exit: the test figures (and, for images, a sample grid of minutes) wait for the run's end.
   if (result.best && result.status !== 'interrupted') {
     loadParams(params, readCheckpoint(bestFile).tensors, bestFile);
-    testLogLik = meanLogProb(def, params, moons.test);
+    testLogLik = await meanLogProb(def, params, moons.test);
     appendMetrics(path.join(flags.runDir, METRICS_FILE), makeRecord('eval', result.best.step, result.best.step / Math.ceil(nTrain / batch), { test_ll: testLogLik }));
     await writeFigures(flags.runDir, 'best', def, params, moons.test);
   }

@@ -17,7 +17,7 @@ export interface GridIntegral {
  * Midpoint rule of exp(log p) over [-L, L]^2 with cell size h. Where float32 overflows far from the data, the
  * float64 `fallback` log-density (if given) stands in; without one such points count as density 0.
  */
-export function gridIntegral(def: MafDefinition, params: Params, L: number, h: number, fallback?: (x: number[]) => number): GridIntegral {
+export async function gridIntegral(def: MafDefinition, params: Params, L: number, h: number, fallback?: (x: number[]) => number): Promise<GridIntegral> {
   const m = round((2 * L) / h);
   const pts = new Float32Array(m * m * 2);
   for (let i = 0; i < m; i++) {
@@ -26,7 +26,7 @@ export function gridIntegral(def: MafDefinition, params: Params, L: number, h: n
       pts[2 * (i * m + j) + 1] = -L + (j + 0.5) * h;
     }
   }
-  const lp = mafLogProbRows(def, params, pts, 20000);
+  const lp = await mafLogProbRows(def, params, pts, 20000);
   let s = 0, nonFinite = 0, nonFiniteMaxDensity = 0;
   lp.forEach((v, k) => {
     if (Number.isFinite(v)) {

@@ -116,12 +116,12 @@ describe('MAF log-density', () => {
     });
   });
 
-  test('mafLogProbRows (batched) equals one mafLogProb call', () => {
+  test('mafLogProbRows (batched) equals one mafLogProb call', async () => {
     const def = mafDefinition({ inputSize: 3, hiddenSize: 8, nHidden: 1, nFlows: 2 });
     const params = initMafParams(def, new Random(4));
     const x = randn(25, 3, 5);
     const whole = mafLogProb(def, params, x).dataSync();
-    const batched = mafLogProbRows(def, params, x.dataSync() as Float32Array, 7);
+    const batched = await mafLogProbRows(def, params, x.dataSync() as Float32Array, 7);
     for (let i = 0; i < 25; i++) expect(batched[i]).toBeCloseTo(whole[i], 5);
   });
 });

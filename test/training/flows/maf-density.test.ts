@@ -51,10 +51,10 @@ afterAll(async () => {
 });
 afterEach(() => tf.disposeVariables());
 
-test('an untrained 2-D MAF integrates to 1 +- 0.01 on a grid', () => {
+test('an untrained 2-D MAF integrates to 1 +- 0.01 on a grid', async () => {
   const def = mafDefinition({ inputSize: 2, hiddenSize: 16, nHidden: 1, nFlows: 3 });
   const params = initMafParams(def, new Random(3));
-  const g = gridIntegral(def, params, 8, 0.02);
+  const g = await gridIntegral(def, params, 8, 0.02);
   expect(g.nonFinite).toBe(0);
   expect(Math.abs(g.integral - 1)).toBeLessThan(0.01);
 });
@@ -85,7 +85,7 @@ test('maf-moons trained for a few seconds: beats the best Gaussian, and its dens
   // Far from the data a trained flow can overflow float32 (an exp(-alpha) beyond 3e38, then 0 * inf in the next
   // flow's masked matmul gives NaN; PyTorch does the same). The float64 reference evaluates those points instead,
   // and they must carry no visible density.
-  const g = gridIntegral(def, params, 5, 0.025, referenceMaf(2, 32, 1, 3, params));
+  const g = await gridIntegral(def, params, 5, 0.025, referenceMaf(2, 32, 1, 3, params));
   expect(g.nonFiniteMaxDensity).toBeLessThan(1e-6);
   expect(Math.abs(g.integral - 1)).toBeLessThan(0.01);
 }, 300_000);

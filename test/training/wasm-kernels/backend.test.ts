@@ -48,11 +48,12 @@ test('switching to 1 thread restarts wasm on the single-threaded build', async (
   expect(tfwasm.getThreadsCount()).toBe(1);
 });
 
-test('auto picks tensorflow when tfjs-node is installed, else wasm, and gives the reason', async () => {
+test('auto picks tensorflow when tfjs-node is installed, else webgpu on a hardware adapter, else wasm, and gives the reason', async () => {
   const lines = await lineOf(() => initBackend({ backend: 'auto', threads: 2 }));
   expect(lines).toHaveLength(1);
   if (tfjsNodeInstalled()) expect(lines[0]).toMatch(/^backend: tensorflow \(@tensorflow\/tfjs-node(-gpu)?\)/);
-  else expect(lines[0]).toBe('backend: wasm (2 threads, SIMD); tfjs-node not installed');
+  // webgpu only on a hardware adapter; otherwise the line says why not (here: no Vulkan loader or GPU driver).
+  else expect(lines[0]).toMatch(/^backend: (wasm \(2 threads, SIMD\); tfjs-node not installed; webgpu: .+|webgpu \(vendor .+\); tfjs-node not installed; hardware WebGPU adapter found)$/);
 });
 
 test('cpu, and quiet prints nothing', async () => {
@@ -64,7 +65,7 @@ test('cpu, and quiet prints nothing', async () => {
 test('bad choices fail with a message naming the input', async () => {
   if (!tfjsNodeInstalled()) await expect(initBackend({ backend: 'tensorflow', quiet: true })).rejects.toThrow(/--backend tensorflow: tfjs-node not installed; install it with `make install-gpu`/);
   for (const threads of [0, 9, 1.5]) await expect(initBackend({ backend: 'wasm', threads, quiet: true })).rejects.toThrow(`threads: expected an integer from 1 to 8, got ${threads}`);
-  expect(() => parseBackendChoice('gpu')).toThrow("--backend: expected one of auto, tensorflow, wasm, cpu, got 'gpu'");
+  expect(() => parseBackendChoice('gpu')).toThrow("--backend: expected one of auto, tensorflow, webgpu, wasm, cpu, got 'gpu'");
   expect(parseBackendChoice('wasm')).toBe('wasm');
 });
 
