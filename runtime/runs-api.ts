@@ -22,6 +22,7 @@ import * as http from 'http';
 import * as path from 'path';
 import { RUN_FILES, SAMPLE_FIGURE, type RunStatusFile } from './run-files';
 import { ISOLATION_HEADERS, MIME, resolveFile, type ServeRoot } from './server';
+import { processAlive } from './process-alive';
 
 /** The chart library's folders (their UMD builds are what the page loads, and what training/harness/vega.ts runs). */
 export function chartLibraryDir(pkg: 'vega' | 'vega-lite'): string {
@@ -87,19 +88,11 @@ function readJson<T>(file: string): T | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function lockOwner(dir: string): number | null {
   try {
     const pid = Number(fs.readFileSync(path.join(dir, RUN_FILES.lock), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+    return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
   } catch {
     return null;
   }

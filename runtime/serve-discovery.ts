@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import { processAlive } from './process-alive';
 
 export interface ServeAnnouncement {
   url: string;
@@ -51,14 +52,6 @@ export function announceServer(runsDir: string, url: string): () => void {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function probe(url: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -79,7 +72,7 @@ export async function findServer(runsDir: string, timeoutMs = 800): Promise<stri
   } catch {
     return null;
   }
-  if (typeof a.url !== 'string' || !Number.isInteger(a.pid) || !alive(a.pid)) return null;
+  if (typeof a.url !== 'string' || !Number.isInteger(a.pid) || !processAlive(a.pid)) return null;
   return (await probe(a.url, timeoutMs)) ? a.url : null;
 }
 

@@ -11,7 +11,7 @@ import { ServeRoot, startServer } from '../../runtime/server';
 import { ensureWebBuild } from '../../runtime/web-build';
 import { launchChromium, openHarnessPage, RUNTIME_HARNESS_HTML } from '../browser/chromium';
 import type { ParityCase } from './cases';
-import { JobResult, runInPage, runOnNode, runOnNodeWebgpu, runOnWebInNode } from './runtimes';
+import { JobResult, runInPage, runOnNode, runOnNodeWebgpu, runOnWebInNode, Unsupported } from './runtimes';
 import type { ParityRow, RuntimeName } from './table';
 
 export interface ParityRun {
@@ -22,7 +22,8 @@ export interface ParityRun {
 }
 
 export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
-  const results: Record<Exclude<RuntimeName, 'tfjs'>, JobResult[]> = { 'ort-node': [], 'ort-node-webgpu': [], 'ort-web-node': [], 'chromium-webgpu': [], 'chromium-wasm': [] };
+  const results: Record<Exclude<RuntimeName, 'tfjs' | 'ort-node-webgpu'>, JobResult[]> = { 'ort-node': [], 'ort-web-node': [], 'chromium-webgpu': [], 'chromium-wasm': [] };
+  let nodeWebgpu: (JobResult | Unsupported)[] = [];
   const totals: string[] = [];
   const perCase: string[] = [];
   const seconds = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -32,7 +33,7 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
   totals.push(`ort-node ${seconds(t0)}`);
 
   t0 = Date.now();
-  results['ort-node-webgpu'] = runOnNodeWebgpu(cases.map((c) => c.job));
+  nodeWebgpu = runOnNodeWebgpu(cases.map((c) => c.job));
   totals.push(`ort-node-webgpu ${seconds(t0)}`);
 
   const build = ensureWebBuild();
@@ -73,7 +74,7 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
   const rows: ParityRow[] = cases.map((c, i) => ({
     model: c.model,
     output: c.output,
-    inputs: c.inputs,
+    inputs: 'unsupported' in nodeWebgpu[i] ? `${c.inputs}; node-gpu: not run (onnxruntime's WebGPU provider: ${(nodeWebgpu[i] as Unsupported).unsupported})` : c.inputs,
     tolerance: c.tolerance,
     unit: c.unit,
     ...(c.rowWidth ? { rowWidth: c.rowWidth } : {}),
@@ -81,13 +82,13 @@ export async function runParity(cases: ParityCase[]): Promise<ParityRun> {
     results: {
       ...(c.tfjs ? { tfjs: c.tfjs } : {}),
       'ort-node': results['ort-node'][i].data,
-      'ort-node-webgpu': results['ort-node-webgpu'][i].data,
+      ...('data' in nodeWebgpu[i] ? { 'ort-node-webgpu': (nodeWebgpu[i] as JobResult).data } : {}),
       'ort-web-node': results['ort-web-node'][i].data,
       'chromium-webgpu': results['chromium-webgpu'][i].data,
       'chromium-wasm': results['chromium-wasm'][i].data,
     },
   }));
-  const providers = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map((r) => r.provider)])) as ParityRun['providers'];
+  const providers = Object.fromEntries([...Object.entries(results), ['ort-node-webgpu', nodeWebgpu] as const].map(([k, v]) => [k, v.map((r) => ('provider' in r ? r.provider : 'not run'))])) as ParityRun['providers'];
   const timing = `Time per runtime (one run on a shared 2-core machine, model loading included): ${totals.join(', ')}.\nChromium WebGPU per case: ${perCase.join(', ')}.`;
   return { rows, providers, timing };
 }

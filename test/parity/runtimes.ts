@@ -58,7 +58,12 @@ export function nodeWebgpuAvailable(): boolean {
  * All jobs through onnxruntime-node's WebGPU provider, in one child process started with a Vulkan loader reachable
  * (Chromium's, where the system has none; runtime/vulkan-env.ts), the way `dgm ... --provider webgpu` restarts.
  */
-export function runOnNodeWebgpu(jobs: ParityJob[]): JobResult[] {
+/** A job onnxruntime's WebGPU provider has no kernel for (it refuses the session): reported, not compared. */
+export interface Unsupported {
+  unsupported: string;
+}
+
+export function runOnNodeWebgpu(jobs: ParityJob[]): (JobResult | Unsupported)[] {
   const root = path.join(__dirname, '..', '..');
   const r = spawnSync(process.execPath, ['-r', path.join(root, 'test', 'helpers', 'swc-register.js'), path.join(__dirname, 'node-webgpu-runner.ts')], {
     input: JSON.stringify(jobs),
@@ -70,8 +75,10 @@ export function runOnNodeWebgpu(jobs: ParityJob[]): JobResult[] {
   if (r.status !== 0) throw new Error(`onnxruntime-node webgpu failed (exit ${r.status}): ${r.stderr || r.error}`);
   const results = JSON.parse(r.stdout) as (JobResult | { error: string })[];
   return results.map((x, i) => {
-    if ('error' in x) throw new Error(`onnxruntime-node webgpu, job ${i} (${jobs[i].kind} ${jobs[i].model}): ${x.error}`);
-    return x;
+    if (!('error' in x)) return x;
+    const unsupported = /Unsupported [^\n]* for WebGPU[^\n]*/.exec(x.error);
+    if (unsupported) return { unsupported: unsupported[0].trim() };
+    throw new Error(`onnxruntime-node webgpu, job ${i} (${jobs[i].kind} ${jobs[i].model}): ${x.error}`);
   });
 }
 

@@ -15,6 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isTempName } from './atomic-write';
+import { processAlive } from '../../runtime/process-alive';
 
 export const LOCK_FILE = '.lock';
 
@@ -31,15 +32,6 @@ export type RunLock = (() => void) & {
 
 let counter = 0;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Creates `file` holding `content`, all at once, unless it exists; false when it does. */
 function createWhole(file: string, content: string): boolean {
@@ -91,7 +83,7 @@ function sleep(ms: number): void {
 
 function isStale(lock: { owner: number; mtimeMs: number }): boolean {
   if (Number.isNaN(lock.owner)) return Date.now() - lock.mtimeMs >= 5000;
-  return !(Number.isSafeInteger(lock.owner) && lock.owner > 0 && alive(lock.owner));
+  return !(Number.isSafeInteger(lock.owner) && lock.owner > 0 && processAlive(lock.owner));
 }
 
 /** Removes `file` if it is still the file `seen` describes (a guard left by a process that died mid-takeover). */
@@ -127,7 +119,7 @@ export function lockRunDir(runDir: string): RunLock {
     const lock = readLock(file);
     if (!lock) continue; // released meanwhile
     if (lock.owner === process.pid) throw new Error(`${runDir}: this process already holds its lock ${file}`);
-    if (Number.isSafeInteger(lock.owner) && lock.owner > 0 && alive(lock.owner)) {
+    if (Number.isSafeInteger(lock.owner) && lock.owner > 0 && processAlive(lock.owner)) {
       throw new Error(
         `${runDir} is being trained by process ${lock.owner} (lock file ${file}); wait for it to finish or stop it. ` +
           `If process ${lock.owner} is no dgm training (its pid was reused after a crash), delete ${file} and start again`,
@@ -141,7 +133,7 @@ export function lockRunDir(runDir: string): RunLock {
     const guard = `${file}${TAKEOVER}`;
     if (!createWhole(guard, `${process.pid}\n`)) {
       const g = readLock(guard);
-      if (g && !(Number.isSafeInteger(g.owner) && g.owner > 0 && alive(g.owner))) removeIfSame(guard, g);
+      if (g && !(Number.isSafeInteger(g.owner) && g.owner > 0 && processAlive(g.owner))) removeIfSame(guard, g);
       else sleep(5);
       continue;
     }
@@ -160,7 +152,7 @@ function held(runDir: string, file: string, created: string | undefined): RunLoc
   for (const name of fs.readdirSync(runDir)) {
     const stale = /^\.lock\.(new|stale)-(\d+)-\d+$/.exec(name);
     const guard = name === LOCK_FILE + TAKEOVER && readLock(path.join(runDir, name));
-    if (isTempName(name) || (stale && !alive(Number(stale[2]))) || (guard && isStale(guard))) {
+    if (isTempName(name) || (stale && !processAlive(Number(stale[2]))) || (guard && isStale(guard))) {
       fs.rmSync(path.join(runDir, name), { force: true });
       removed.push(name);
     }
