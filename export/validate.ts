@@ -3,6 +3,7 @@
  * backend) and through onnxruntime-node, max |difference| per output against a fixed tolerance. Inputs come from
  * the project's seeded Random, so a report can be reproduced.
  */
+import { concatFloat32 } from './weights';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../runtime/core/random';
 import { divergedRows } from '../runtime/core/flow';
@@ -40,13 +41,7 @@ function tfBatched(n: number, f: (start: number, count: number) => tf.Tensor): F
     parts.push(t.dataSync() as Float32Array);
     t.dispose();
   }
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatFloat32(parts);
 }
 
 async function ortRun(bytes: Uint8Array, feeds: Record<string, Feed>): Promise<Record<string, Float32Array>> {

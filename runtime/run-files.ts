@@ -41,3 +41,25 @@ export interface RunStatusFile {
   endedAt?: string;
   resumeCommand?: string;
 }
+
+/** What `GET /api/runs` says of a run (runs-api.ts), and what the page (app/runs-view.ts) reads. */
+export type RunState = 'training' | 'finished' | 'interrupted' | 'diverged' | 'failed' | 'stopped' | 'empty';
+
+export interface RunInfo {
+  name: string;
+  /** The model trained (run.json's or the checkpoint's kind), null when nothing says. */
+  model: string | null;
+  state: RunState;
+  /** A line about the state: how to resume, why it stopped. */
+  note: string;
+  step: number | null;
+  totalSteps: number | null;
+  epoch: number | null;
+  /** Training speed over the latest metrics records of the current (or last) session. */
+  stepsPerSecond: number | null;
+  /** Seconds left at that speed, while training. */
+  etaSeconds: number | null;
+  /** Time of the last metrics record. */
+  updated: string | null;
+  figures: number;
+}

@@ -20,7 +20,9 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { RUN_FILES, SAMPLE_FIGURE, type RunStatusFile } from './run-files';
+import { RUN_FILES, SAMPLE_FIGURE, type RunInfo, type RunState, type RunStatusFile } from './run-files';
+
+export type { RunInfo, RunState } from './run-files';
 import { ISOLATION_HEADERS, MIME, resolveFile, type ServeRoot } from './server';
 import { processAlive } from './process-alive';
 
@@ -35,26 +37,6 @@ export function chartLibraryRoots(): ServeRoot[] {
   return (['vega', 'vega-lite'] as const).map((pkg) => ({ prefix: `/vendor/${pkg}/`, dir: chartLibraryDir(pkg) }));
 }
 
-export type RunState = 'training' | 'finished' | 'interrupted' | 'diverged' | 'failed' | 'stopped' | 'empty';
-
-export interface RunInfo {
-  name: string;
-  /** The model trained (run.json's or the checkpoint's kind), null when nothing says. */
-  model: string | null;
-  state: RunState;
-  /** A line about the state: how to resume, why it stopped. */
-  note: string;
-  step: number | null;
-  totalSteps: number | null;
-  epoch: number | null;
-  /** Training speed over the latest metrics records of the current (or last) session. */
-  stepsPerSecond: number | null;
-  /** Seconds left at that speed, while training. */
-  etaSeconds: number | null;
-  /** Time of the last metrics record. */
-  updated: string | null;
-  figures: number;
-}
 
 export interface RunFigure {
   file: string;

@@ -7,21 +7,9 @@
  * Vega and Vega-Lite are loaded (their UMD builds, from /vendor/) the first time the view opens, so the models tab
  * does not pay for them. Elements carry data-* state the browser test waits on.
  */
+import type { RunInfo } from '../run-files.js';
 import { chartRows, CHART_CONFIG, DATA_NAME, type ChartRow, type MetricsLine, type PanelKind, PANELS, panelSpec, smoothRows } from './run-charts.js';
 
-interface RunInfo {
-  name: string;
-  model: string | null;
-  state: string;
-  note: string;
-  step: number | null;
-  totalSteps: number | null;
-  epoch: number | null;
-  stepsPerSecond: number | null;
-  etaSeconds: number | null;
-  updated: string | null;
-  figures: number;
-}
 
 interface RunFigure {
   file: string;

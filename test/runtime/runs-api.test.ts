@@ -14,20 +14,8 @@ import { announceServer, findServer, runPageUrl } from '../../runtime/serve-disc
 import { RunningServer, startServer } from '../../runtime/server';
 import { BEST_FILE, CHECKPOINT_FILE, LOSS_PLOT_FILE, METRICS_FILE } from '../../training/harness/loop';
 import { LOCK_FILE } from '../../training/harness/run-lock';
+import { get } from './http-get';
 
-function get(url: string, rawPath: string, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** An event-stream client that collects events and lets a test wait for one. */
 function events(url: string): { list: { event: string; data: any }[]; until(pred: (e: { event: string; data: any }) => boolean, ms?: number): Promise<{ event: string; data: any }>; close(): void } {

@@ -1,24 +1,10 @@
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { queryOf } from '../../runtime/app-server';
 import { hostAllowed, HttpError, isLoopback, ISOLATION_HEADERS, RunningServer, startServer } from '../../runtime/server';
+import { get } from './http-get';
 
-/** A raw GET: Node's client sends the path exactly as given (no normalisation of '..'), like a hostile client. */
-function get(url: string, rawPath: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('dgm serve: static server', () => {
   let dir: string;

@@ -8,6 +8,7 @@
  * (linear_before_reset = 0). Its bias goes to ONNX's input bias, the recurrent bias is zero. The activations keep
  * ONNX's defaults for HardSigmoid (0.2, 0.5), tfjs's hardSigmoid, so no activation_alpha is written.
  */
+import { concatFloat32 } from '../../weights';
 import { attr } from '../../onnx/graph-builder';
 import { ConvertContext, ConvertError, LayerLike, LayerLowering, TValue, identityPerm, inLayout, layerWhere, one, option, requireFloat, requireRank, timeFirst, unsupported, weight } from './types';
 
@@ -70,24 +71,15 @@ function direction(ctx: ConvertContext, layer: LayerLike, features: number): Dir
   return { w, r, b, activations };
 }
 
-const concat = (parts: Float32Array[]): Float32Array => {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 /** Runs the ONNX operator; returns Y [T, D, N, H], Y_h [D, N, H] (and Y_c for LSTM). */
 function runOp(ctx: ConvertContext, hint: string, cell: Cell, x: TValue, dirs: Direction[], hidden: number, dir: 'forward' | 'reverse' | 'bidirectional'): string[] {
   const { n, op } = GATES[cell];
   const f = x.shape[1];
   const d = dirs.length;
-  const W = ctx.g.weight(`${hint}.W`, concat(dirs.map((s) => s.w)), [d, n * hidden, f]);
-  const R = ctx.g.weight(`${hint}.R`, concat(dirs.map((s) => s.r)), [d, n * hidden, hidden]);
-  const B = ctx.g.weight(`${hint}.B`, concat(dirs.map((s) => s.b)), [d, 2 * n * hidden]);
+  const W = ctx.g.weight(`${hint}.W`, concatFloat32(dirs.map((s) => s.w)), [d, n * hidden, f]);
+  const R = ctx.g.weight(`${hint}.R`, concatFloat32(dirs.map((s) => s.r)), [d, n * hidden, hidden]);
+  const B = ctx.g.weight(`${hint}.B`, concatFloat32(dirs.map((s) => s.b)), [d, 2 * n * hidden]);
   const attrs = {
     hidden_size: attr.int(hidden),
     direction: attr.string(dir),
