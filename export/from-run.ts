@@ -4,8 +4,8 @@
  * load the weights into tfjs (the parity reference), gather the training facts for the card and, where the run's
  * data can be found, real inputs for a second parity check.
  *
- * Kinds: 'maf' (training/runs/maf-common.ts: config { maf, data, train }); the GAN kinds (gan-export-kinds.ts);
- * 'classifier' (classifier-export-kind.ts).
+ * Kinds: 'maf' (families/maf/maf-common.ts: config { maf, data, train }); the GAN kinds (families/gan/gan-export.ts);
+ * 'classifier' (families/classifier/classifier-export.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,18 +15,18 @@ import { Checkpoint, readCheckpoint } from '../training/harness/checkpoint';
 import { makeMoons } from '../training/data/moons';
 import { findFashionMnist, readSplit, toUnitDequantized } from '../training/data/fashion-mnist';
 import { logit } from '../training/data/logit';
-import { MafDefinition, initMafParams } from '../training/nets/maf';
-import { mafDefinitionFromRunConfig } from '../training/runs/maf-common';
+import { MafDefinition, initMafParams } from '../families/maf/maf';
+import { mafDefinitionFromRunConfig } from '../families/maf/maf-common';
 import { ExportJob } from './export-model';
-import { mafJob } from './jobs/maf-job';
+import { mafJob } from '../families/maf/maf-job';
 import { ExportError } from './lower/types';
 import { weightsFromTensors } from './weights';
-import { ganKinds, ganJobFromCheckpoint } from './gan-export-kinds';
-import { CLASSIFIER_KIND, classifierJobFromCheckpoint } from './classifier-export-kind';
+import { ganKinds, ganJobFromCheckpoint } from '../families/gan/gan-export';
+import { CLASSIFIER_KIND, classifierJobFromCheckpoint } from '../families/classifier/classifier-export';
 import { loadReference, trainingFacts } from './run-facts';
 import { WeightStorage } from './graphs/to-model';
 
-/** The MAF runs' checkpoint contract (training/runs/maf-common.ts): kind 'maf', config { maf: MafConfig, data, train }. */
+/** The MAF runs' checkpoint contract (families/maf/maf-common.ts): kind 'maf', config { maf: MafConfig, data, train }. */
 export const MAF_KIND = 'maf';
 
 function mafDefinitionOf(config: unknown, where: string): MafDefinition {
@@ -86,7 +86,7 @@ function mafRealRows(data: Record<string, unknown>, n: number, dataDir?: string)
     return { rows: moons.test.slice(0, 2 * m), n: m, what: `${m} two-moons test points (standardized, as trained)` };
   }
   if (data.dataset === 'fashion-mnist') {
-    // The coordinates of training/runs/maf-fmnist.ts: dequantized pixels in [0, 1), then logit with its lambda.
+    // The coordinates of families/maf/maf-fmnist.ts: dequantized pixels in [0, 1), then logit with its lambda.
     const lambda = data.lambda as number;
     let loc;
     try {

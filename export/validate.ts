@@ -7,11 +7,11 @@ import { concatFloat32 } from './weights';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../runtime/core/random';
 import { divergedRows } from '../runtime/core/flow';
-import { GanDefinition, discriminate, generate } from '../training/nets/gan-nets';
+import { GanDefinition, discriminate, generate } from '../families/gan/gan-nets';
 import { Params } from '../training/nets/layers';
-import { MafDefinition, mafInverse } from '../training/nets/maf';
+import { MafDefinition, mafInverse } from '../families/maf/maf';
 import { ParityCheck } from './card';
-import { mafLogProbReference, mafSampleReference } from './maf-reference';
+import { mafLogProbReference, mafSampleReference } from '../families/maf/maf-reference';
 import { Feed, maxAbsDiff, ortSession, runSession } from './ort';
 
 export const TOLERANCE = {

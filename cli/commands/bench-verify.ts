@@ -37,10 +37,10 @@ async function exportRandomMafFmnist(root: string): Promise<string> {
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   const { exportModel } = await import('../../export/export-model');
-  const { mafJob } = await import('../../export/jobs/maf-job');
+  const { mafJob } = await import('../../families/maf/maf-job');
   const { weightsFromParams } = await import('../../export/weights');
   const { Random } = await import('../../runtime/core/random');
-  const { initMafParams, mafDefinition } = await import('../../training/nets/maf');
+  const { initMafParams, mafDefinition } = await import('../../families/maf/maf');
   const cfg = { inputSize: 784, hiddenSize: 1024, nHidden: 1, nFlows: 5, conditionerBound: 4 };
   const def = mafDefinition(cfg);
   const params = initMafParams(def, new Random(7));

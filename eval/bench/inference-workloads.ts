@@ -10,19 +10,19 @@
  *                 torch_reference.py's made784_logprob_b256): x [B, 784] -> log_prob
  *  - maf-fmnist-logprob: the maf-fmnist run's default MAF (5 flows of MADE 784-1024-1568): x -> log_prob
  *  - made-sample: the sampler of the same one-MADE flow: D = 784 sequential steps in an ONNX Loop (incremental:
- *                 export/graphs/maf-sample-loop.ts)
+ *                 families/maf/maf-sample-loop.ts)
  *  - made-pass:   one pass of that MADE (the ideal of a sampler that reruns the MADE at each step is D times this)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { Random } from '../../runtime/core/random';
-import { ganDefinition, generate, initGanParams, CGAN_DEFAULTS } from '../../training/nets/gan-nets';
+import { ganDefinition, generate, initGanParams, CGAN_DEFAULTS } from '../../families/gan/gan-nets';
 import { applyStack, Params } from '../../training/nets/layers';
-import { initMafParams, mafDefinition, MafConfig, mafForward, mafLogProb } from '../../training/nets/maf';
+import { initMafParams, mafDefinition, MafConfig, mafForward, mafLogProb } from '../../families/maf/maf';
 import { builtToBytes } from '../../export/graphs/to-model';
-import { generatorGraph } from '../../export/graphs/generator';
-import { mafDensityGraph } from '../../export/graphs/maf-log-prob';
-import { mafSampleGraph } from '../../export/graphs/maf-sample-loop';
+import { generatorGraph } from '../../families/gan/generator';
+import { mafDensityGraph } from '../../families/maf/maf-log-prob';
+import { mafSampleGraph } from '../../families/maf/maf-sample-loop';
 import { stackGraph } from '../../export/graphs/stack-graph';
 import { modelBytes } from '../../export/onnx/model';
 import { weightsFromParams } from '../../export/weights';
@@ -42,7 +42,7 @@ export interface InferenceWorkload {
 
 /** torch_reference.py's MADE: two hidden layers of 1024. */
 export const MADE_784: MafConfig = { inputSize: 784, hiddenSize: 1024, nHidden: 2, nFlows: 1 };
-/** training/runs/maf-fmnist.ts's defaults (hidden 1024, one hidden layer, 5 flows). */
+/** families/maf/maf-fmnist.ts's defaults (hidden 1024, one hidden layer, 5 flows). */
 export const MAF_FMNIST: MafConfig = { inputSize: 784, hiddenSize: 1024, nHidden: 1, nFlows: 5 };
 
 function disposeParams(p: Params): void {

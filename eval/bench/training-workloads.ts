@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { GP_WEIGHT } from '../../training/losses/gan-losses';
-import { classifierDefinition, classify, crossEntropy, initClassifierParams } from '../../training/nets/classifier';
-import { CGAN_DEFAULTS, ganDefinition, initGanParams } from '../../training/nets/gan-nets';
+import { GP_WEIGHT } from '../../families/gan/gan-losses';
+import { classifierDefinition, classify, crossEntropy, initClassifierParams } from '../../families/classifier/classifier';
+import { CGAN_DEFAULTS, ganDefinition, initGanParams } from '../../families/gan/gan-nets';
 import { Params, trainable } from '../../training/nets/layers';
-import { initMafParams, MafConfig, mafDefinition } from '../../training/nets/maf';
+import { initMafParams, MafConfig, mafDefinition } from '../../families/maf/maf';
 import type { Workload } from '../../training/bench/workloads';
-import { ganStep, makeAdam } from '../../training/runs/gan-common';
-import { mafOptimizer, mafTrainStep } from '../../training/runs/maf-common';
+import { ganStep, makeAdam } from '../../families/gan/gan-common';
+import { mafOptimizer, mafTrainStep } from '../../families/maf/maf-common';
 import { MAF_FMNIST } from './inference-workloads';
 import { adam } from '../../training/optim/fused-adam';
 

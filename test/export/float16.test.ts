@@ -12,14 +12,14 @@ import * as ort from 'onnxruntime-node';
 import { Random } from '../../runtime/core/random';
 import { ModelCard, parseCard } from '../../export/card';
 import { exportModel } from '../../export/export-model';
-import { ganJob } from '../../export/jobs/gan-job';
+import { ganJob } from '../../families/gan/gan-job';
 import { FLOAT16_MIN_SIZE, storeWeightsAsFloat16 } from '../../export/onnx/float16';
 import { GraphBuilder } from '../../export/onnx/graph-builder';
 import { buildModel, modelBytes } from '../../export/onnx/model';
 import { DataType } from '../../export/onnx/proto';
 import { graphSha256, RUNTIME_ROLES, sha256, shipModels } from '../../export/ship';
 import { weightsFromParams } from '../../export/weights';
-import { ganDefinition, initGanParams } from '../../training/nets/gan-nets';
+import { ganDefinition, initGanParams } from '../../families/gan/gan-nets';
 import { randn, tmpDir, useCpu } from './helpers';
 
 /** float16 bits -> value, from the IEEE 754 layout (1 sign, 5 exponent, 10 fraction bits). */

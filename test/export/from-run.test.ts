@@ -10,7 +10,7 @@ import * as path from 'path';
 import { Random } from '../../runtime/core/random';
 import { paramsToTensors, writeCheckpoint } from '../../training/harness/checkpoint';
 import { appendMetrics, makeRecord } from '../../training/harness/metrics-log';
-import { initMafParams, mafDefinition } from '../../training/nets/maf';
+import { initMafParams, mafDefinition } from '../../families/maf/maf';
 import { exportModel } from '../../export/export-model';
 import { findRuns, jobFromRun } from '../../export/from-run';
 import { tmpDir, useCpu } from './helpers';

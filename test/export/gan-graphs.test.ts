@@ -2,15 +2,15 @@
  * @jest-environment ./test/export/ort-environment.js
  *
  * The GAN generator and discriminator graphs (dense and projection heads, conditional and not, with tanh) against the
- * tfjs definitions in training/nets/gan-nets.ts on random weights, through onnxruntime-node and the ONNX checker.
+ * tfjs definitions in families/gan/gan-nets.ts on random weights, through onnxruntime-node and the ONNX checker.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Random } from '../../runtime/core/random';
-import { GanNetConfig, discriminate, ganDefinition, generate, initGanParams } from '../../training/nets/gan-nets';
-import { discriminatorGraph } from '../../export/graphs/discriminator';
-import { generatorGraph } from '../../export/graphs/generator';
+import { GanNetConfig, discriminate, ganDefinition, generate, initGanParams } from '../../families/gan/gan-nets';
+import { discriminatorGraph } from '../../families/gan/discriminator';
+import { generatorGraph } from '../../families/gan/generator';
 import { builtToBytes } from '../../export/graphs/to-model';
 import { decodeModel } from '../../export/onnx/proto';
 import { Feed, maxAbsDiff, runOrt } from '../../export/ort';

@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./test/export/ort-environment.js
  *
- * MAF density (log_prob, z) and sampling (Loop) graphs against the tfjs definition in training/nets/maf.ts on small
+ * MAF density (log_prob, z) and sampling (Loop) graphs against the tfjs definition in families/maf/maf.ts on small
  * random-init models, the reference checker on every file, and the graph-size bound: the sampling graph for
  * D = 784 is within 2x the D = 2 graph plus its weights (the Loop is not unrolled).
  */
@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Random } from '../../runtime/core/random';
-import { MafConfig, initMafParams, mafDefinition, mafForward, mafInverse, mafLogProb } from '../../training/nets/maf';
-import { mafDensityGraph } from '../../export/graphs/maf-log-prob';
-import { mafSampleGraph } from '../../export/graphs/maf-sample-loop';
+import { MafConfig, initMafParams, mafDefinition, mafForward, mafInverse, mafLogProb } from '../../families/maf/maf';
+import { mafDensityGraph } from '../../families/maf/maf-log-prob';
+import { mafSampleGraph } from '../../families/maf/maf-sample-loop';
 import { builtToBytes } from '../../export/graphs/to-model';
 import { decodeModel } from '../../export/onnx/proto';
 import { maxAbsDiff, runOrt } from '../../export/ort';

@@ -1,12 +1,12 @@
 /**
- * The references of export validation (export/maf-reference.ts) against the flows owner's functions on the cpu
+ * The references of export validation (families/maf/maf-reference.ts) against the flows owner's functions on the cpu
  * backend: the sampler gives exactly mafForward's samples and leaves no tensor behind; the float64-summed log_prob
  * matches mafLogProb to float32 summation noise at small D.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { MafConfig, initMafParams, mafDefinition, mafForward, mafLogProb } from '../../training/nets/maf';
-import { mafLogProbReference, mafSampleReference } from '../../export/maf-reference';
+import { MafConfig, initMafParams, mafDefinition, mafForward, mafLogProb } from '../../families/maf/maf';
+import { mafLogProbReference, mafSampleReference } from '../../families/maf/maf-reference';
 import { maxAbsDiff } from '../../export/ort';
 import { randn, useCpu } from './helpers';
 

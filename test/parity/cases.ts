@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { latentNoise } from '../../runtime/core/noise';
 import { Random } from '../../runtime/core/random';
-import { discriminate, GanDefinition, generate } from '../../training/nets/gan-nets';
+import { discriminate, GanDefinition, generate } from '../../families/gan/gan-nets';
 import { Params } from '../../training/nets/layers';
-import { MafDefinition, mafLogProb, mafSample } from '../../training/nets/maf';
+import { MafDefinition, mafLogProb, mafSample } from '../../families/maf/maf';
 import type { ParityJob } from './runtimes';
 import { keptRows } from '../../export/validate';
 

@@ -17,7 +17,7 @@ import { Random } from '../../runtime/core/random';
 import { writeIdx } from '../../training/data/idx';
 import { bitsPerDim, logit } from '../../training/data/logit';
 import { toUnitDequantized } from '../../training/data/pixels';
-import { mafLogProb } from '../../training/nets/maf';
+import { mafLogProb } from '../../families/maf/maf';
 import { exportGan, exportMaf, MafFixture, tmpDir, useTfCpu } from './fixtures';
 
 async function logprobCli(args: string[]): Promise<string[]> {

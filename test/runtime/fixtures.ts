@@ -12,15 +12,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { exportModel } from '../../export/export-model';
-import { ganJob } from '../../export/jobs/gan-job';
-import { mafJob } from '../../export/jobs/maf-job';
+import { ganJob } from '../../families/gan/gan-job';
+import { mafJob } from '../../families/maf/maf-job';
 import { weightsFromParams } from '../../export/weights';
 import { Random } from '../../runtime/core/random';
 import { readOnnxParts } from '../../runtime/core/onnx-metadata';
 import { decodeModel } from '../../export/onnx/proto';
-import { GanDefinition, GanNetConfig, ganDefinition, initGanParams } from '../../training/nets/gan-nets';
+import { GanDefinition, GanNetConfig, ganDefinition, initGanParams } from '../../families/gan/gan-nets';
 import { Params } from '../../training/nets/layers';
-import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../../training/nets/maf';
+import { MafConfig, MafDefinition, initMafParams, mafDefinition } from '../../families/maf/maf';
 
 export const FMNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 

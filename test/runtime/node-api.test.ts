@@ -12,8 +12,8 @@ import { maxAbsDiff } from '../../export/ort';
 import { latentNoise } from '../../runtime/core/noise';
 import { Flow, GanSampler, readModelCard } from '../../runtime/node';
 import { cudaProviderInstalled } from '../../runtime/node-providers';
-import { generate } from '../../training/nets/gan-nets';
-import { mafLogProb, mafSample } from '../../training/nets/maf';
+import { generate } from '../../families/gan/gan-nets';
+import { mafLogProb, mafSample } from '../../families/maf/maf';
 import { exportGan, exportMaf, GanFixture, MafFixture, tmpDir, useTfCpu } from './fixtures';
 
 describe('runtime/node', () => {
@@ -35,7 +35,7 @@ describe('runtime/node', () => {
     cgan = await exportGan(root, 'cgan', { numClasses: 10, head: 'projection' });
     moons = await exportMaf(root, 'maf-moons', { inputSize: 2, hiddenSize: 16, nHidden: 1, nFlows: 3 }, {
       space: 'standardised two moons',
-      // as training/runs/maf-moons.ts writes it into the checkpoint config, which export copies into the card
+      // as families/maf/maf-moons.ts writes it into the checkpoint config, which export copies into the card
       details: { dataset: 'moons', coordinates: 'standardized (x - mean) / std', mean: MEAN, std: STD },
     });
   });

@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganCriticLoss, wganGeneratorLoss, GP_WEIGHT } from '../losses/gan-losses';
-import { mafNll } from '../losses/flow-losses';
-import { discriminate, ganDefinition, GanDefinition, generate, headStack, initGanParams } from '../nets/gan-nets';
+import { gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganCriticLoss, wganGeneratorLoss, GP_WEIGHT } from '../../families/gan/gan-losses';
+import { mafNll } from '../../families/maf/flow-losses';
+import { discriminate, ganDefinition, GanDefinition, generate, headStack, initGanParams } from '../../families/gan/gan-nets';
 import { applyStack, initParams, Params, Stack, trainable } from '../nets/layers';
-import { madeDefinition, madeInverse } from '../nets/made';
-import { initMafParams, mafDefinition } from '../nets/maf';
+import { madeDefinition, madeInverse } from '../../families/maf/made';
+import { initMafParams, mafDefinition } from '../../families/maf/maf';
 import { adam } from '../optim/fused-adam';
 
 export interface Workload {
@@ -94,7 +94,7 @@ function ganSetup(n: number, seed: number): GanSetup {
   };
 }
 
-/** The course GAN (training/nets/gan-nets.ts defaults), non-saturating loss: one D step then one G step, Adam
+/** The course GAN (families/gan/gan-nets.ts defaults), non-saturating loss: one D step then one G step, Adam
  *  (lr 1e-3, betas 0.5/0.999) — the same step as shared/tools/torch_reference.py `course_gan_train_step_b64`. */
 export function courseGanWorkload(opts: { batch?: number; seed?: number } = {}): Workload {
   const n = opts.batch ?? 64;

@@ -1,6 +1,6 @@
 /** Test helper: the integral of a 2-D flow's density over a square, to check that it is normalised. */
 import { Params } from '../../../training/nets/layers';
-import { MafDefinition, mafLogProbRows } from '../../../training/nets/maf';
+import { MafDefinition, mafLogProbRows } from '../../../families/maf/maf';
 
 // A module-level alias: under jest (a vm context) a global lookup such as `Math` in a hot loop costs ~40x.
 const { exp, max, round } = Math;

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../../runtime/core/random';
 import { initBackend } from '../../../training/backend';
 import { initParams, maskOf, Params } from '../../../training/nets/layers';
-import { madeDefinition, madeForward, madeInverse, madeParams, madeUnseenInputs } from '../../../training/nets/made';
-import { initMafParams, mafDefinition, mafForward, mafInverse, mafLogProb, mafLogProbRows, mafSample, permuteColumns } from '../../../training/nets/maf';
+import { madeDefinition, madeForward, madeInverse, madeParams, madeUnseenInputs } from '../../../families/maf/made';
+import { initMafParams, mafDefinition, mafForward, mafInverse, mafLogProb, mafLogProbRows, mafSample, permuteColumns } from '../../../families/maf/maf';
 import { jacobian, logAbsDet } from './jacobian';
 import { referenceMaf } from './reference-maf';
 

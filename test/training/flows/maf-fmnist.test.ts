@@ -12,9 +12,9 @@ import { findFashionMnist } from '../../../training/data/fashion-mnist';
 import { MIRRORABLE_CLASSES } from '../../../training/data/mirror';
 import { toUnitDequantized } from '../../../training/data/pixels';
 import { readCheckpoint } from '../../../training/harness/checkpoint';
-import { initMafParams, mafDefinition, mafIdentityInit } from '../../../training/nets/maf';
-import { evalSet, likelihoodOf, trainMafFmnist } from '../../../training/runs/maf-fmnist';
-import type { TrainFlags } from '../../../training/runs/registry';
+import { initMafParams, mafDefinition, mafIdentityInit } from '../../../families/maf/maf';
+import { evalSet, likelihoodOf, trainMafFmnist } from '../../../families/maf/maf-fmnist';
+import type { TrainFlags } from '../../../training/harness/runs';
 
 const D = 784;
 let tmp: string;

@@ -4,7 +4,7 @@
  * reports is the multiply-adds of its pieces. MADE layers with sequential and random orderings, D = 2 to 784.
  */
 import { maskOf } from '../../../training/nets/layers';
-import { madeDefinition } from '../../../training/nets/made';
+import { madeDefinition } from '../../../families/maf/made';
 import { risingRuns, staircasePlan, staircaseProducts } from '../../../training/nets/staircase';
 
 test('risingRuns splits where the degrees fall', () => {

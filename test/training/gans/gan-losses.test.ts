@@ -15,7 +15,7 @@ import {
   wganCriticLoss,
   wganGeneratorLoss,
   wganGpCriticLoss,
-} from '../../../training/losses/gan-losses';
+} from '../../../families/gan/gan-losses';
 import { applyStack, initParams, Stack, trainable } from '../../../training/nets/layers';
 
 beforeAll(async () => {

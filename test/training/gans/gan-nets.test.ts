@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../training/backend';
 import { Random } from '../../../runtime/core/random';
 import { applyStack, paramShapes, pixelShuffle } from '../../../training/nets/layers';
-import { nsDiscriminatorLoss, nsGeneratorLoss } from '../../../training/losses/gan-losses';
+import { nsDiscriminatorLoss, nsGeneratorLoss } from '../../../families/gan/gan-losses';
 import {
   CGAN_DEFAULTS,
   discriminate,
@@ -17,7 +17,7 @@ import {
   generate,
   headStack,
   initGanParams,
-} from '../../../training/nets/gan-nets';
+} from '../../../families/gan/gan-nets';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', quiet: true }); // also registers tfjs' gradients

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../../runtime/core/random';
-import { gradientPenalty } from '../../../training/losses/gan-losses';
+import { gradientPenalty } from '../../../families/gan/gan-losses';
 import { trainable } from '../../../training/nets/layers';
 import { minAbsPreactivation, penaltyF64, readWeights, TINY, tinyCritic, tinyCriticParams } from './tiny-critic';
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../../runtime/core/random';
 import { initBackend, shutdownBackend } from '../../../training/backend';
-import { gradientPenalty } from '../../../training/losses/gan-losses';
+import { gradientPenalty } from '../../../families/gan/gan-losses';
 import { applyStack, initParams, Stack, trainable } from '../../../training/nets/layers';
 import { penaltyParamGradients, penaltyValues } from './gradient-penalty-checks';
 

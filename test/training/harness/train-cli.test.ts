@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readCheckpoint } from '../../../training/harness/checkpoint';
-import { readSettings } from '../../../training/runs/registry';
+import { readSettings } from '../../../training/harness/runs';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 // The child is a plain Node process: without jest's worker id (which it would inherit) code takes its Node paths.

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, initBackend, shutdownBackend } from '../../../training/backend';
 import { TRAINING_MODELS, TrainingModel, trainingWorkload } from '../../../eval/bench/training-workloads';
-import { classifierDefinition } from '../../../training/nets/classifier';
-import { CGAN_DEFAULTS, ganDefinition } from '../../../training/nets/gan-nets';
+import { classifierDefinition } from '../../../families/classifier/classifier';
+import { CGAN_DEFAULTS, ganDefinition } from '../../../families/gan/gan-nets';
 import type { Stack } from '../../../training/nets/layers';
 
 /**

@@ -6,11 +6,11 @@
  * `mafDefinitionFromRunConfig(config)` rebuilds the network, `config.data` says which coordinates x is in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Params, trainable } from '../nets/layers';
-import { MafConfig, MafDefinition, mafDefinition, mafLogProbRows } from '../nets/maf';
-import { mafNll } from '../losses/flow-losses';
-import { adam, FusedAdamOptimizer } from '../optim/fused-adam';
-import { LrScheduleKind } from '../optim/lr-schedule';
+import { Params, trainable } from '../../training/nets/layers';
+import { MafConfig, MafDefinition, mafDefinition, mafLogProbRows } from './maf';
+import { mafNll } from './flow-losses';
+import { adam, FusedAdamOptimizer } from '../../training/optim/fused-adam';
+import { LrScheduleKind } from '../../training/optim/lr-schedule';
 
 export const MAF_KIND = 'maf';
 

@@ -3,10 +3,10 @@
  * the same region, so a glance shows whether the flow has found both moons and the gap between them. Beside it, the
  * same panels titled and with labelled axes as an SVG (moonsFigureSpec: Vega-Lite, the runs view's chart library).
  */
-import { densityHeatmapRgba, gridPoints } from '../harness/density-map';
-import { encodePng, type RgbaImage } from '../harness/image-grid';
-import { writeFileAtomic } from '../harness/atomic-write';
-import { vegaLiteToSvg } from '../harness/vega';
+import { densityHeatmapRgba, gridPoints } from '../../training/harness/density-map';
+import { encodePng, type RgbaImage } from '../../training/harness/image-grid';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { vegaLiteToSvg } from '../../training/harness/vega';
 
 export interface Region {
   x: [number, number];

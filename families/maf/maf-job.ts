@@ -1,12 +1,12 @@
 /** An ExportJob for a MAF: density (model.onnx: x -> log_prob, z) and sampling (sample.onnx: z -> x, a Loop). */
 import { Params } from '../../training/nets/layers';
-import { MafDefinition } from '../../training/nets/maf';
-import { ModelCard } from '../card';
-import { mafDensityGraph } from '../graphs/maf-log-prob';
-import { mafSampleGraph } from '../graphs/maf-sample-loop';
-import { ExportJob } from '../export-model';
-import { WeightMap } from '../lower/types';
-import { mafParity } from '../validate';
+import { MafDefinition } from './maf';
+import { ModelCard } from '../../export/card';
+import { mafDensityGraph } from './maf-log-prob';
+import { mafSampleGraph } from './maf-sample-loop';
+import { ExportJob } from '../../export/export-model';
+import { WeightMap } from '../../export/lower/types';
+import { mafParity } from '../../export/validate';
 import { transformOfDetails } from '../../runtime/core/card';
 import { divergenceBound } from '../../runtime/core/flow';
 

@@ -1,9 +1,9 @@
 /** What the MAF graphs share: one MADE pass lowered from its stack, and the definition's sanity checks. */
-import { MadeDefinition } from '../../training/nets/made';
-import { MafDefinition, invertPermutation } from '../../training/nets/maf';
-import { GraphBuilder, attr } from '../onnx/graph-builder';
-import { lowerStack } from '../lower/stack';
-import { ExportError, LowerContext } from '../lower/types';
+import { MadeDefinition } from './made';
+import { MafDefinition, invertPermutation } from './maf';
+import { GraphBuilder, attr } from '../../export/onnx/graph-builder';
+import { lowerStack } from '../../export/lower/stack';
+import { ExportError, LowerContext } from '../../export/lower/types';
 
 /** One MADE pass on h [N, D]: mu, alpha [N, D] each. */
 export function madePass(ctx: LowerContext, made: MadeDefinition, h: string, k: number): { mu: string; alpha: string } {

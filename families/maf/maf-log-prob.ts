@@ -1,14 +1,14 @@
 /**
- * MAF density graph (definition: training/nets/maf.ts, made.ts), x [N, D] -> log_prob [N] and z [N, D], one pass:
+ * MAF density graph (definition: families/maf/maf.ts, made.ts), x [N, D] -> log_prob [N] and z [N, D], one pass:
  * per flow k one MADE pass gives mu, alpha (columns 0..D-1 and D..2D-1 of its output), h <- (h - mu) * exp(-alpha),
  * the log-det accumulates -sum alpha, then h <- h[:, permutation_k] (a Gather); finally log N(z; 0, I) + log-det.
  * Elementwise work is float32 like training; the reductions into log_prob are float64 (Cast), output float32.
  */
-import { MafDefinition } from '../../training/nets/maf';
-import { GraphBuilder, attr } from '../onnx/graph-builder';
-import { DataType } from '../onnx/proto';
-import { LowerContext, WeightMap } from '../lower/types';
-import { BuiltGraph } from './built-graph';
+import { MafDefinition } from './maf';
+import { GraphBuilder, attr } from '../../export/onnx/graph-builder';
+import { DataType } from '../../export/onnx/proto';
+import { LowerContext, WeightMap } from '../../export/lower/types';
+import { BuiltGraph } from '../../export/graphs/built-graph';
 import { checkDefinition, madePass } from './maf-made-pass';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);

@@ -10,9 +10,9 @@
  * between two correct implementations; the exported graph sums in float64 too.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Params } from '../training/nets/layers';
-import { madeParams } from '../training/nets/made';
-import { MafDefinition, mafForward, permuteColumns } from '../training/nets/maf';
+import { Params } from '../../training/nets/layers';
+import { madeParams } from './made';
+import { MafDefinition, mafForward, permuteColumns } from './maf';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 

@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { initParams, Params, Stack } from './layers';
-import { changeOfVariablesLogProb, standardNormalLogProb } from './flow';
+import { initParams, Params, Stack } from '../../training/nets/layers';
+import { changeOfVariablesLogProb, standardNormalLogProb } from '../../training/nets/flow';
 import { MadeDefinition, madeDefinition, madeForward, madeInverse } from './made';
 
 export interface MafConfig {

@@ -1,21 +1,21 @@
 /**
- * Classifier checkpoints (training/runs/classifier.ts, kind 'classifier') -> ExportJob. The checkpoint's config holds
+ * Classifier checkpoints (families/classifier/classifier-run.ts, kind 'classifier') -> ExportJob. The checkpoint's config holds
  * `net: ClassifierConfig`; the card gets the feature-extractor identity (eval/extractor.ts) computed from that config
  * and the exported weights.
  */
 import * as path from 'path';
-import { Random } from '../runtime/core/random';
-import { Checkpoint } from '../training/harness/checkpoint';
-import { CLASS_NAMES } from '../training/data/fashion-mnist';
-import { ClassifierConfig, classifierDefinition, initClassifierParams } from '../training/nets/classifier';
-import { CLASSIFIER_KIND } from '../training/runs/classifier';
-import { extractorIdentity } from '../eval/extractor';
-import { classifierJob } from './jobs/classifier-job';
-import { ExportError } from './lower/types';
-import { realTestImages } from './gan-export-kinds';
-import { weightsFromTensors } from './weights';
-import type { RunExportOptions, RunJob } from './from-run';
-import { loadReference, trainingFacts } from './run-facts';
+import { Random } from '../../runtime/core/random';
+import { Checkpoint } from '../../training/harness/checkpoint';
+import { CLASS_NAMES } from '../../training/data/fashion-mnist';
+import { ClassifierConfig, classifierDefinition, initClassifierParams } from './classifier';
+import { CLASSIFIER_KIND } from './classifier-run';
+import { extractorIdentity } from '../../eval/extractor';
+import { classifierJob } from './classifier-job';
+import { ExportError } from '../../export/lower/types';
+import { realTestImages } from '../gan/gan-export';
+import { weightsFromTensors } from '../../export/weights';
+import type { RunExportOptions, RunJob } from '../../export/from-run';
+import { loadReference, trainingFacts } from '../../export/run-facts';
 
 export { CLASSIFIER_KIND };
 

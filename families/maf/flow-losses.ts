@@ -4,8 +4,8 @@
  * decay too, as in a PyTorch MaskedLinear) is applied inside the optimizer (optim/fused-adam.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Params } from '../nets/layers';
-import { MafDefinition, mafLogProb } from '../nets/maf';
+import { Params } from '../../training/nets/layers';
+import { MafDefinition, mafLogProb } from './maf';
 
 /** -mean log p(x) over the batch (nats per example). */
 export function mafNll(def: MafDefinition, params: Params, x: tf.Tensor2D): tf.Scalar {

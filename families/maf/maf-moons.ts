@@ -14,18 +14,18 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { gatherRows } from '../data/batches';
-import { makeMoons, type Moons } from '../data/moons';
-import { writeFileAtomic } from '../harness/atomic-write';
-import { loadParams, readCheckpoint } from '../harness/checkpoint';
-import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
-import { appendMetrics, makeRecord } from '../harness/metrics-log';
-import { readAndDispose } from '../harness/read';
-import { Params } from '../nets/layers';
-import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from '../nets/maf';
+import { gatherRows } from '../../training/data/batches';
+import { makeMoons, type Moons } from '../../training/data/moons';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { loadParams, readCheckpoint } from '../../training/harness/checkpoint';
+import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../../training/harness/loop';
+import { appendMetrics, makeRecord } from '../../training/harness/metrics-log';
+import { readAndDispose } from '../../training/harness/read';
+import { Params } from '../../training/nets/layers';
+import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from './maf';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
 import { densityGrid, regionAround, writeMoonsFigure, writeMoonsFigureSvg } from './maf-moons-figure';
-import { readSettings, registerRun, type TrainFlags } from './registry';
+import { readSettings, registerRun, type TrainFlags } from '../../training/harness/runs';
 
 export const MAF_MOONS_DEFAULTS = {
   hidden: 100,

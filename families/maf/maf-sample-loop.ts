@@ -1,5 +1,5 @@
 /**
- * MAF sampling graph (definition: training/nets/maf.ts, made.ts), z [N, D] -> x [N, D]: per flow in reverse,
+ * MAF sampling graph (definition: families/maf/maf.ts, made.ts), z [N, D] -> x [N, D]: per flow in reverse,
  * h <- h[:, inverse permutation], then the MADE's sequential inverse as an ONNX Loop of D steps (not unrolled: the
  * graph does not grow with D; the weights are outer-scope initializers read by the body).
  *
@@ -11,14 +11,14 @@
  * costs O(N·H) for the first and last layers instead of a whole MADE pass, O(N·D·H). The steps' x_i come out as a
  * scan output [D, N] in degree order.
  */
-import { MadeDefinition } from '../../training/nets/made';
-import { MafDefinition, invertPermutation } from '../../training/nets/maf';
+import { MadeDefinition } from './made';
+import { MafDefinition, invertPermutation } from './maf';
 import { maskOf } from '../../training/nets/layers';
-import { GraphBuilder, attr } from '../onnx/graph-builder';
-import { DataType } from '../onnx/proto';
-import { lowerStack } from '../lower/stack';
-import { ExportError, LowerContext, WeightMap, getWeight } from '../lower/types';
-import { BuiltGraph } from './built-graph';
+import { GraphBuilder, attr } from '../../export/onnx/graph-builder';
+import { DataType } from '../../export/onnx/proto';
+import { lowerStack } from '../../export/lower/stack';
+import { ExportError, LowerContext, WeightMap, getWeight } from '../../export/lower/types';
+import { BuiltGraph } from '../../export/graphs/built-graph';
 import { boundLogScaleNode, checkDefinition, conditionerInputNode } from './maf-made-pass';
 
 /** A masked layer's kernel with its mask multiplied in: [nIn, nOut] row-major. */

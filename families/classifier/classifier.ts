@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { ApplyOptions, applyStack, initParams, LayerSpec, Params, Stack } from './layers';
+import { ApplyOptions, applyStack, initParams, LayerSpec, Params, Stack } from '../../training/nets/layers';
 
 export const CLASSIFIER_IMAGE_SHAPE = [28, 28, 1] as const;
 

@@ -1,13 +1,13 @@
 /** An ExportJob for a GAN: generator (model.onnx) and discriminator (discriminator.onnx). */
-import { GanDefinition } from '../../training/nets/gan-nets';
+import { GanDefinition } from './gan-nets';
 import { Params } from '../../training/nets/layers';
-import { ModelCard } from '../card';
-import { BuiltGraph } from '../graphs/built-graph';
-import { discriminatorGraph } from '../graphs/discriminator';
-import { generatorGraph } from '../graphs/generator';
-import { ExportJob } from '../export-model';
-import { WeightMap } from '../lower/types';
-import { RealImages, ganParity } from '../validate';
+import { ModelCard } from '../../export/card';
+import { BuiltGraph } from '../../export/graphs/built-graph';
+import { discriminatorGraph } from './discriminator';
+import { generatorGraph } from './generator';
+import { ExportJob } from '../../export/export-model';
+import { WeightMap } from '../../export/lower/types';
+import { RealImages, ganParity } from '../../export/validate';
 
 export const GAN_FILES = { generator: 'model.onnx', discriminator: 'discriminator.onnx' } as const;
 

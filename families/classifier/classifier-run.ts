@@ -17,17 +17,17 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { gatherRows } from '../data/batches';
-import { CLASS_NAMES, loadFashionMnist, toSymmetric } from '../data/fashion-mnist';
-import { writeFileAtomic } from '../harness/atomic-write';
-import { loadParams, readCheckpoint } from '../harness/checkpoint';
-import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
-import { appendMetrics, makeRecord } from '../harness/metrics-log';
-import { readAndDispose } from '../harness/read';
-import { classifierDefinition, ClassifierConfig, ClassifierDefinition, classify, crossEntropy, initClassifierParams } from '../nets/classifier';
-import { trainable, type Params } from '../nets/layers';
-import { readSettings, registerRun, type TrainFlags } from './registry';
-import { adam } from '../optim/fused-adam';
+import { gatherRows } from '../../training/data/batches';
+import { CLASS_NAMES, loadFashionMnist, toSymmetric } from '../../training/data/fashion-mnist';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { loadParams, readCheckpoint } from '../../training/harness/checkpoint';
+import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../../training/harness/loop';
+import { appendMetrics, makeRecord } from '../../training/harness/metrics-log';
+import { readAndDispose } from '../../training/harness/read';
+import { classifierDefinition, ClassifierConfig, ClassifierDefinition, classify, crossEntropy, initClassifierParams } from './classifier';
+import { trainable, type Params } from '../../training/nets/layers';
+import { readSettings, registerRun, type TrainFlags } from '../../training/harness/runs';
+import { adam } from '../../training/optim/fused-adam';
 
 export const CLASSIFIER_KIND = 'classifier';
 

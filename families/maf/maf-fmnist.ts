@@ -23,24 +23,24 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
 import { summarizeLogProb } from '../../runtime/core/log-prob-summary';
-import { gatherRows } from '../data/batches';
-import { loadFashionMnist } from '../data/fashion-mnist';
-import { bitsPerDim, DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../data/logit';
-import { MIRRORABLE_CLASSES, mirrorDraw, mirrorRows } from '../data/mirror';
-import { toUnitDequantized } from '../data/pixels';
-import { writeFileAtomic } from '../harness/atomic-write';
-import { loadParams, readCheckpoint } from '../harness/checkpoint';
-import { writeImageGrid } from '../harness/image-grid';
-import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
-import { appendMetrics, makeRecord } from '../harness/metrics-log';
-import { readAndDispose } from '../harness/read';
-import { Params } from '../nets/layers';
-import { madeUnseenInputs } from '../nets/made';
-import { initMafParams, MafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from '../nets/maf';
-import { FusedAdamOptimizer } from '../optim/fused-adam';
-import { learningRateAt, LrSchedule, parseLrSchedule } from '../optim/lr-schedule';
+import { gatherRows } from '../../training/data/batches';
+import { loadFashionMnist } from '../../training/data/fashion-mnist';
+import { bitsPerDim, DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../../training/data/logit';
+import { MIRRORABLE_CLASSES, mirrorDraw, mirrorRows } from '../../training/data/mirror';
+import { toUnitDequantized } from '../../training/data/pixels';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { loadParams, readCheckpoint } from '../../training/harness/checkpoint';
+import { writeImageGrid } from '../../training/harness/image-grid';
+import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../../training/harness/loop';
+import { appendMetrics, makeRecord } from '../../training/harness/metrics-log';
+import { readAndDispose } from '../../training/harness/read';
+import { Params } from '../../training/nets/layers';
+import { madeUnseenInputs } from './made';
+import { initMafParams, MafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from './maf';
+import { FusedAdamOptimizer } from '../../training/optim/fused-adam';
+import { learningRateAt, LrSchedule, parseLrSchedule } from '../../training/optim/lr-schedule';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
-import { readSettings, registerRun, type TrainFlags } from './registry';
+import { readSettings, registerRun, type TrainFlags } from '../../training/harness/runs';
 
 const D = 784;
 
@@ -79,7 +79,7 @@ export const MAF_FMNIST_DEFAULTS = {
   dataSeed: 0,
 };
 // Sized to train in about an hour on this 2-core machine: with hidden 1024 an epoch of 500 steps took 106-138 s on
-// 2 wasm threads on 2026-11-23 (32 epochs: 63 min of training, test 3.4883 bits/dim; training/runs/maf-fmnist.md).
+// 2 wasm threads on 2026-11-23 (32 epochs: 63 min of training, test 3.4883 bits/dim; families/maf/maf-fmnist.md).
 // The same machine has been 3x slower on other days (353-403 s per epoch), when 9 epochs filled the hour.
 const DEFAULT_EPOCHS = 32;
 const DEFAULT_BATCH = 100;

@@ -3,11 +3,11 @@
  * penultimate layer (eval's FID / KID feature space). One graph, two outputs: the trunk is lowered once and both
  * the feature output and the head read it.
  */
-import { ClassifierDefinition } from '../../training/nets/classifier';
-import { GraphBuilder } from '../onnx/graph-builder';
-import { lowerStack, stackInput, stackOutput } from '../lower/stack';
-import { WeightMap } from '../lower/types';
-import { BuiltGraph } from './built-graph';
+import { ClassifierDefinition } from './classifier';
+import { GraphBuilder } from '../../export/onnx/graph-builder';
+import { lowerStack, stackInput, stackOutput } from '../../export/lower/stack';
+import { WeightMap } from '../../export/lower/types';
+import { BuiltGraph } from '../../export/graphs/built-graph';
 
 export function classifierGraph(def: ClassifierDefinition, weights: WeightMap, model: string): BuiltGraph {
   const g = new GraphBuilder(`${model}.classifier`);

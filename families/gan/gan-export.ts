@@ -1,20 +1,20 @@
 /**
- * GAN checkpoints -> ExportJob. Contract (training/runs/gan-common.ts): the kind is the model ('gan', 'cgan',
+ * GAN checkpoints -> ExportJob. Contract (families/gan/gan-common.ts): the kind is the model ('gan', 'cgan',
  * 'wgan-gp') and the config a GanRunConfig whose `net` is the GanNetConfig `ganDefinition` rebuilds both networks
  * from.
  */
 import * as path from 'path';
-import { Random } from '../runtime/core/random';
-import { Checkpoint } from '../training/harness/checkpoint';
-import { CLASS_NAMES, findFashionMnist, readSplit, toSymmetric } from '../training/data/fashion-mnist';
-import { GanNetConfig, ganDefinition, initGanParams } from '../training/nets/gan-nets';
-import type { GanModel } from '../training/runs/gan-common';
-import { ganJob } from './jobs/gan-job';
-import { ExportError } from './lower/types';
-import { RealImages } from './validate';
-import { weightsFromTensors } from './weights';
-import type { RunExportOptions, RunJob } from './from-run';
-import { loadReference, trainingFacts } from './run-facts';
+import { Random } from '../../runtime/core/random';
+import { Checkpoint } from '../../training/harness/checkpoint';
+import { CLASS_NAMES, findFashionMnist, readSplit, toSymmetric } from '../../training/data/fashion-mnist';
+import { GanNetConfig, ganDefinition, initGanParams } from './gan-nets';
+import type { GanModel } from './gan-common';
+import { ganJob } from './gan-job';
+import { ExportError } from '../../export/lower/types';
+import { RealImages } from '../../export/validate';
+import { weightsFromTensors } from '../../export/weights';
+import type { RunExportOptions, RunJob } from '../../export/from-run';
+import { loadReference, trainingFacts } from '../../export/run-facts';
 
 const GAN_KINDS: readonly GanModel[] = ['gan', 'cgan', 'wgan-gp'];
 

@@ -1,14 +1,14 @@
 /** An ExportJob for the Fashion-MNIST classifier: one graph (model.onnx) with logits and features outputs. */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { ClassifierDefinition, classify } from '../../training/nets/classifier';
+import { ClassifierDefinition, classify } from './classifier';
 import { Params } from '../../training/nets/layers';
-import { ModelCard, ParityCheck } from '../card';
-import { ExportJob } from '../export-model';
-import { classifierGraph } from '../graphs/classifier';
-import { WeightMap } from '../lower/types';
-import { maxAbsDiff, runOrt } from '../ort';
-import { DEFAULT_PARITY_N, RealImages, TOLERANCE } from '../validate';
+import { ModelCard, ParityCheck } from '../../export/card';
+import { ExportJob } from '../../export/export-model';
+import { classifierGraph } from './classifier-graph';
+import { WeightMap } from '../../export/lower/types';
+import { maxAbsDiff, runOrt } from '../../export/ort';
+import { DEFAULT_PARITY_N, RealImages, TOLERANCE } from '../../export/validate';
 
 export const CLASSIFIER_FILE = 'model.onnx';
 const TF_BATCH = 250;

@@ -1,6 +1,6 @@
 /**
  * What `dgm train gan | cgan | wgan-gp` share: the Fashion-MNIST images in [-1, 1], the two networks of
- * training/nets/gan-nets.ts in one parameter map, one Adam per network (lr 1e-3, betas (0.5, 0.999), PyTorch's
+ * families/gan/gan-nets.ts in one parameter map, one Adam per network (lr 1e-3, betas (0.5, 0.999), PyTorch's
  * epsilon 1e-8), batch 64 with the last short batch dropped (937 steps per epoch), one discriminator step then one
  * generator step per batch, on the same noise z. Every `gridEvery` steps a 10x10 grid of samples from fixed noise
  * (for the conditional model one class per column, one z per row) goes to samples-stepNNNNNN.png and samples.png.
@@ -15,17 +15,17 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { latentNoise } from '../../runtime/core/noise';
 import { Random } from '../../runtime/core/random';
-import { batchCount, gatherRows } from '../data/batches';
-import { CLASS_NAMES, loadFashionMnist, toSymmetric } from '../data/fashion-mnist';
-import { writeFileAtomic } from '../harness/atomic-write';
-import { runTraining, STREAM_INIT, type TrainingResult } from '../harness/loop';
-import { writeImageGrid } from '../harness/image-grid';
-import { readAndDispose } from '../harness/read';
-import { trainable, type Params } from '../nets/layers';
-import { discriminate, GanDefinition, ganDefinition, GanNetConfig, generate, initGanParams } from '../nets/gan-nets';
-import { GP_WEIGHT, gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganCriticLoss, wganGeneratorLoss } from '../losses/gan-losses';
-import { readSettings, type TrainFlags } from './registry';
-import { adam } from '../optim/fused-adam';
+import { batchCount, gatherRows } from '../../training/data/batches';
+import { CLASS_NAMES, loadFashionMnist, toSymmetric } from '../../training/data/fashion-mnist';
+import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { runTraining, STREAM_INIT, type TrainingResult } from '../../training/harness/loop';
+import { writeImageGrid } from '../../training/harness/image-grid';
+import { readAndDispose } from '../../training/harness/read';
+import { trainable, type Params } from '../../training/nets/layers';
+import { discriminate, GanDefinition, ganDefinition, GanNetConfig, generate, initGanParams } from './gan-nets';
+import { GP_WEIGHT, gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganCriticLoss, wganGeneratorLoss } from './gan-losses';
+import { readSettings, type TrainFlags } from '../../training/harness/runs';
+import { adam } from '../../training/optim/fused-adam';
 
 export type GanModel = 'gan' | 'cgan' | 'wgan-gp';
 export type GanLoss = 'non-saturating' | 'wgan-gp';

@@ -3,12 +3,12 @@
  * Heads: dense (out: F -> 1); projection (logit = (phi A^T + b)[label], a GatherElements); Miyato
  * (logit = psi(phi) + <embed[label], phi>, a Gather of embedding rows and a ReduceSum).
  */
-import { GanDefinition } from '../../training/nets/gan-nets';
-import { GraphBuilder, attr } from '../onnx/graph-builder';
-import { DataType } from '../onnx/proto';
-import { lowerStack, stackInput } from '../lower/stack';
-import { LowerContext, Value, WeightMap, getWeight } from '../lower/types';
-import { BuiltGraph, TensorDesc } from './built-graph';
+import { GanDefinition } from './gan-nets';
+import { GraphBuilder, attr } from '../../export/onnx/graph-builder';
+import { DataType } from '../../export/onnx/proto';
+import { lowerStack, stackInput } from '../../export/lower/stack';
+import { LowerContext, Value, WeightMap, getWeight } from '../../export/lower/types';
+import { BuiltGraph, TensorDesc } from '../../export/graphs/built-graph';
 
 /** [N, 1] -> [N]. */
 function squeezeLast(ctx: LowerContext, v: string, hint: string): string {

@@ -4,12 +4,12 @@
  *
  *   registerRun({ name: 'maf-moons', description: 'MAF on two moons (2-D)', train: trainMafMoons });
  *
- * and training/runs/index.ts gets one line `import './maf-moons';` so the CLI sees it. `train` receives the
+ * and families/index.ts gets one line `import '../../families/maf/maf-moons';` so the CLI sees it. `train` receives the
  * parsed common flags (TrainFlags) with the backend already initialised, and returns runTraining's result; the
  * CLI prints its message and turns its status into the exit code.
  */
-import type { ProgressMode } from '../harness/progress';
-import type { TrainingResult } from '../harness/loop';
+import type { ProgressMode } from './progress';
+import type { TrainingResult } from './loop';
 
 export interface TrainFlags {
   /** The registered model name (the <model> argument). */

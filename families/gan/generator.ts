@@ -3,13 +3,13 @@
  * channel the same bytes as tfjs's NHWC). The conditional input concat([z, oneHot(label)]) becomes a Gemm plus a
  * Gather of label rows (lower/label-dense.ts); the rest is the generator stack as lowered layer by layer.
  */
-import { GanDefinition } from '../../training/nets/gan-nets';
-import { GraphBuilder } from '../onnx/graph-builder';
-import { DataType } from '../onnx/proto';
-import { lowerLabelConcatDense } from '../lower/label-dense';
-import { lowerStack, planStack, stackInput, stackOutput } from '../lower/stack';
-import { ExportError, WeightMap } from '../lower/types';
-import { BuiltGraph, TensorDesc } from './built-graph';
+import { GanDefinition } from './gan-nets';
+import { GraphBuilder } from '../../export/onnx/graph-builder';
+import { DataType } from '../../export/onnx/proto';
+import { lowerLabelConcatDense } from '../../export/lower/label-dense';
+import { lowerStack, planStack, stackInput, stackOutput } from '../../export/lower/stack';
+import { ExportError, WeightMap } from '../../export/lower/types';
+import { BuiltGraph, TensorDesc } from '../../export/graphs/built-graph';
 
 export function generatorGraph(def: GanDefinition, weights: WeightMap, model: string): BuiltGraph {
   const g = new GraphBuilder(`${model}.generator`);
