@@ -24,7 +24,7 @@ import { findNodeAdapter, type AdapterSummary } from '../training/webgpu';
 import { writeFileAtomic } from '../training/harness/atomic-write';
 import { generatorWorkload, mafLogProbWorkload, MAF_FMNIST } from './bench/inference-workloads';
 import { timeCalls } from './bench/timing';
-import { TrainingModel, trainingWorkload } from './bench/training-workloads';
+import { gpuCheckPlans, TrainingModel, trainingWorkload } from './bench/training-workloads';
 
 export interface GpuCheckOptions {
   outDir: string;
@@ -145,7 +145,7 @@ export async function runGpuCheck(o: GpuCheckOptions): Promise<GpuReport> {
 
   // Training: wasm first (the reference), then the GPU backends on the same seeded start.
   const training: TrainRow[] = [];
-  const plans: [TrainingModel, number][] = software ? [['gan', 8], ['maf-fmnist', 10]] : [['gan', 64], ['maf-fmnist', 100]];
+  const plans = gpuCheckPlans(software);
   const gpuBackends: ('webgpu' | 'tensorflow')[] = [...(found.ok ? ['webgpu' as const] : []), ...(env.tfjsNode !== 'not installed' ? ['tensorflow' as const] : [])];
   for (const [model, batch] of plans) {
     await initBackend({ backend: 'wasm', quiet: true });

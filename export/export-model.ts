@@ -20,7 +20,11 @@ import { gitCommit } from './git-info';
 export interface ExportJob {
   name: string;
   kind: string;
-  family: ModelCard['family'];
+  /** The family (card.family) and which runtime API loads it (card.type). */
+  family: string;
+  type: ModelCard['type'];
+  /** The family's variant the run trained, when it has variants (card.variant). */
+  variant?: string;
   description: string;
   graphs: { file: string; built: BuiltGraph }[];
   facts: Pick<ModelCard, 'latentSize' | 'numClasses' | 'classNames' | 'image' | 'data' | 'training' | 'featureExtractor'>;
@@ -89,12 +93,14 @@ export async function exportModel(job: ExportJob, outDir: string, opts: { checke
   for (const g of job.graphs) {
     files.push({ file: g.file, role: g.built.role as GraphCard['role'], inputs: g.built.inputs, outputs: g.built.outputs, bytes: 0, sha256: await contentSha256(plain.get(g.file)!, nodeSha256) });
   }
-  const card: ModelCard = {
+  const card: ModelCard & { id: string } = {
     format: 'dgm-model-card/1',
     name: job.name,
     id: await modelId(job.name, files as { file: string; sha256: string }[], nodeSha256),
     kind: job.kind,
     family: job.family,
+    type: job.type,
+    ...(job.variant !== undefined ? { variant: job.variant } : {}),
     description: job.description,
     files,
     weights,

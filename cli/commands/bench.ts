@@ -20,7 +20,7 @@ import { trainingWorkload } from '../../eval/bench/training-workloads';
 import { coverageWorkloads, kernelsUsed, unregistered } from '../../training/wasm-kernels/coverage';
 import { writeBenchReport } from '../../eval/bench/report';
 import { runBench } from '../../eval/bench/run-bench';
-import { TRAINING_MODELS } from '../../eval/bench/training-workloads';
+import { trainingModels } from '../../eval/bench/training-workloads';
 
 interface BackendConfig {
   label: string;
@@ -304,7 +304,7 @@ function registerBenchSpeed(bench: Command): void {
     .option('--train-reps <n>', 'timed steps per training row', positiveInt('--train-reps'), 5)
     .option('--train-warmup <n>', 'warm-up steps per training row', positiveInt('--train-warmup'), 2)
     .option('--train-budget <seconds>', 'stop a training row after this long (at least 3 steps)', positiveInt('--train-budget'), 20)
-    .option('--models <list>', `training rows: ${TRAINING_MODELS.join(',')} (or all)`, listOf('--models', [...TRAINING_MODELS]), [...TRAINING_MODELS])
+    .option('--models <list>', `training rows: ${trainingModels().join(',')} (or all)`, listOf('--models', trainingModels()), trainingModels())
     .option('--backends <list>', 'tfjs backends of the training rows: wasm1,wasm,cpu,tensorflow (or all)', listOf('--backends', ['wasm1', 'wasm', 'cpu', 'tensorflow']), ['wasm1', 'wasm', 'cpu', 'tensorflow'])
     .option('--torch-reference <script>', 'PyTorch timings of the same workloads (../shared/tools/torch_reference.py), run with /usr/bin/python3 at 1 and 2 threads')
     .option('--profile', 'onnxruntime profile of every target row (rows that miss their target are always profiled)', false)
@@ -321,7 +321,7 @@ function registerBenchSpeed(bench: Command): void {
         wasmThreads: opts.threads,
         inferenceTiming: { warmup: opts.warmup, reps: opts.reps, minReps: 3, budgetMs: opts.budget * 1000 },
         trainingTiming: { warmup: opts.trainWarmup, reps: opts.trainReps, minReps: 3, budgetMs: opts.trainBudget * 1000 },
-        trainingModels: opts.models as (typeof TRAINING_MODELS)[number][],
+        trainingModels: opts.models as string[],
         trainingBackends: opts.backends,
         torch,
         profile: opts.profile,

@@ -8,7 +8,8 @@ import { parseSeed } from '../../runtime/core/checks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, parseBackendChoice, shutdownBackend } from '../../training/backend';
 import type { ProgressMode } from '../../training/harness/progress';
-import { getRun, listRuns, type TrainFlags } from '../../training/runs';
+import type { RunDefinition, TrainFlags } from '../../training/harness/runs';
+import * as registry from '../../families/registry';
 import { lockRunDir } from '../../training/harness/run-lock';
 import { findServer, runPageUrl } from '../../runtime/serve-discovery';
 
@@ -51,6 +52,13 @@ interface TrainOpts {
   set?: Record<string, string>;
   progress: ProgressMode;
   list?: boolean;
+  names?: boolean;
+}
+
+/** Where `dgm train` finds its runs: the family registry (tests pass their own). */
+export interface RunSource {
+  listRuns(): (RunDefinition & { family?: { name: string } })[];
+  getRun(name: string): RunDefinition;
 }
 
 /** The command that continues this run: the same arguments, --fresh dropped, --resume added. */
@@ -60,12 +68,13 @@ function resumeCommand(argv: readonly string[]): string {
   return ['dgm', ...quoted, '--resume'].join(' ');
 }
 
-export function registerTrain(program: Command): void {
+export function registerTrain(program: Command, runs: RunSource = registry): void {
   program
     .command('train')
     .description('train a model (dgm train --list shows them); Ctrl-C saves a checkpoint, --resume continues')
     .argument('[model]', 'the model to train')
-    .option('--list', 'list the trainable models')
+    .option('--list', 'list the trainable models (with their family)')
+    .option('--names', 'with --list: only the model names, one per line (for scripts and the Makefile)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--threads <n>', 'wasm threads (default: the logical cores)', positiveInt('--threads'))
     .option('--epochs <n>', 'epochs to train (default: the model\'s)', positiveInt('--epochs'))
@@ -83,13 +92,17 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .action(async (model: string | undefined, opts: TrainOpts) => {
       if (opts.list || !model) {
-        const runs = listRuns();
-        console.log(runs.length ? 'trainable models:' : 'no trainable models are registered yet');
-        for (const r of runs) console.log(`  ${r.name.padEnd(14)} ${r.description}`);
+        const list = runs.listRuns();
+        if (opts.names) {
+          for (const r of list) console.log(r.name);
+          return;
+        }
+        console.log(list.length ? 'trainable models:' : 'no trainable models are registered yet');
+        for (const r of list) console.log(`  ${r.name.padEnd(14)} ${r.family ? `[${r.family.name}] `.padEnd(13) : ''}${r.description}`);
         if (!opts.list && !model) process.exitCode = 1;
         return;
       }
-      const run = getRun(model); // fails before the backend starts when the name is wrong
+      const run = runs.getRun(model); // fails before the backend starts when the name is wrong
       if (opts.resume && opts.fresh) throw new Error('--resume and --fresh exclude each other');
       const name = opts.name ?? model;
       if (!/^[\w.-]+$/.test(name)) throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);

@@ -19,14 +19,14 @@ import { loadReference, trainingFacts } from '../../export/run-facts';
 
 export { CLASSIFIER_KIND };
 
-function netConfigOf(config: unknown, where: string): Partial<ClassifierConfig> {
+export function classifierNetConfigOf(config: unknown, where: string): Partial<ClassifierConfig> {
   const net = (config as { net?: unknown } | null)?.net;
   if (!net || typeof net !== 'object') throw new ExportError(`${where}: checkpoint config holds no classifier network config (expected { net: { features, ... } }), got ${JSON.stringify(config)}`);
   return net as Partial<ClassifierConfig>;
 }
 
 export async function classifierJobFromCheckpoint(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
-  const def = classifierDefinition(netConfigOf(ck.config, path.relative(process.cwd(), file)));
+  const def = classifierDefinition(classifierNetConfigOf(ck.config, path.relative(process.cwd(), file)));
   const params = loadReference(initClassifierParams(def, new Random(0)), ck, file);
   const tensors = ck.tensors.filter((t) => !t.name.startsWith('opt/'));
   const identity = extractorIdentity(def.config, tensors);

@@ -67,6 +67,7 @@ export function classifierJob(input: ClassifierJobInput): ExportJob {
     name,
     kind: input.kind,
     family: 'classifier',
+    type: 'classifier',
     description:
       `Fashion-MNIST classifier: ${CLASSIFIER_FILE} maps images x [N, ${c}, ${h}, ${w}] in [-1, 1] to logits [N, ${k}] and ` +
       `features [N, ${def.config.features}] (the FID/KID feature space, extractor ${input.featureExtractor.id})`,

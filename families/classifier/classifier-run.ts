@@ -26,7 +26,7 @@ import { appendMetrics, makeRecord } from '../../training/harness/metrics-log';
 import { readAndDispose } from '../../training/harness/read';
 import { classifierDefinition, ClassifierConfig, ClassifierDefinition, classify, crossEntropy, initClassifierParams } from './classifier';
 import { trainable, type Params } from '../../training/nets/layers';
-import { readSettings, registerRun, type TrainFlags } from '../../training/harness/runs';
+import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
 import { adam } from '../../training/optim/fused-adam';
 
 export const CLASSIFIER_KIND = 'classifier';
@@ -246,4 +246,4 @@ async function scoreOnTest(
   return { ...result, message: result.message + line, testAccuracy: t.acc };
 }
 
-registerRun({ name: 'classifier', description: 'Fashion-MNIST CNN classifier: the feature extractor of FID/KID and the judge of class fidelity', train: trainClassifier });
+export const CLASSIFIER_RUN: RunDefinition = { name: 'classifier', description: 'Fashion-MNIST CNN classifier: the feature extractor of FID/KID and the judge of class fidelity', train: trainClassifier };

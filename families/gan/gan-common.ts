@@ -5,7 +5,8 @@
  * generator step per batch, on the same noise z. Every `gridEvery` steps a 10x10 grid of samples from fixed noise
  * (for the conditional model one class per column, one z per row) goes to samples-stepNNNNNN.png and samples.png.
  *
- * The checkpoint's kind is the model name and its config a GanRunConfig: `config.net` is the GanNetConfig export
+ * The checkpoint's kind is the family, 'gan' (older checkpoints carry the variant's name: 'gan', 'cgan', 'wgan-gp'),
+ * and its config a GanRunConfig (conditional or not: `net.numClasses`; which loss: `loss`): `config.net` is the GanNetConfig export
  * rebuilds the networks from.
  *
  * Per step metrics: d_loss, g_loss, and for the non-saturating losses d_real / d_fake (mean sigmoid of the logits),
@@ -27,8 +28,18 @@ import { GP_WEIGHT, gradientPenalty, nsDiscriminatorLoss, nsGeneratorLoss, wganC
 import { readSettings, type TrainFlags } from '../../training/harness/runs';
 import { adam } from '../../training/optim/fused-adam';
 
-export type GanModel = 'gan' | 'cgan' | 'wgan-gp';
 export type GanLoss = 'non-saturating' | 'wgan-gp';
+
+/** The checkpoint kind of every GAN run: the family's name. */
+export const GAN_KIND = 'gan';
+
+/** A GAN run recipe: conditional or not, which loss (families/gan/gan-runs.ts lists them). */
+export interface GanVariant {
+  name: string;
+  description: string;
+  conditional: boolean;
+  loss: GanLoss;
+}
 
 export interface GanRunConfig {
   net: GanNetConfig;
@@ -82,9 +93,9 @@ export async function sampleGrid(def: GanDefinition, gen: Params, inputs: { z: F
   }));
 }
 
-export function writeGrid(file: string, images: Float32Array): void {
+export function writeGrid(file: string, images: Float32Array, imageShape: readonly [number, number, number]): void {
   // The generator has no output squashing by default: values outside [-1, 1] are clipped to black / white.
-  writeImageGrid(file, images, [GRID * GRID, 28, 28, 1], { range: [-1, 1], cols: GRID, pad: 2, scale: 2 });
+  writeImageGrid(file, images, [GRID * GRID, ...imageShape], { range: [-1, 1], cols: GRID, pad: 2, scale: 2 });
 }
 
 export interface GanStepLosses {
@@ -147,18 +158,19 @@ export interface GanRunResult extends TrainingResult {
   stepsPerSecond: number | null;
 }
 
-export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise<GanRunResult> {
+export async function trainGanModel(variant: GanVariant, flags: TrainFlags): Promise<GanRunResult> {
+  const model = variant.name;
   const s = readSettings(flags.set, GAN_RUN_DEFAULTS, { lr: '>0', beta1: '>=0', beta2: '>=0', gpWeight: '>=0', gridEvery: 'int>=1', gridSeed: 'int>=0' });
-  const conditional = model === 'cgan';
+  const conditional = variant.conditional;
   if (s.head !== 'projection' && s.head !== 'miyato') throw new Error(`--set head=${s.head}: expected projection or miyato`);
-  if (!conditional && flags.set.head !== undefined) throw new Error(`--set head: only the conditional model (cgan) has a choice of head`);
-  if (model !== 'wgan-gp' && flags.set.gpWeight !== undefined) throw new Error('--set gpWeight: only wgan-gp has a gradient penalty');
+  if (!conditional && flags.set.head !== undefined) throw new Error(`--set head: only a conditional model has a choice of head (${model} is not one)`);
+  if (variant.loss !== 'wgan-gp' && flags.set.gpWeight !== undefined) throw new Error(`--set gpWeight: only the wgan-gp loss has a gradient penalty (${model} has the ${variant.loss} loss)`);
   for (const k of ['lr', 'beta1', 'beta2', 'gpWeight'] as const) {
     if (!(s[k] >= 0)) throw new Error(`--set ${k}=${s[k]}: expected a non-negative number`);
   }
   if (!Number.isInteger(s.gridEvery) || s.gridEvery <= 0) throw new Error(`--set gridEvery=${s.gridEvery}: expected a positive integer`);
   const batch = flags.batch ?? DEFAULT_BATCH;
-  const loss: GanLoss = model === 'wgan-gp' ? 'wgan-gp' : 'non-saturating';
+  const loss: GanLoss = variant.loss;
   const def = ganDefinition({ numClasses: conditional ? 10 : 0, head: conditional ? (s.head as 'projection' | 'miyato') : 'dense', outputTanh: s.tanh });
   const config: GanRunConfig = {
     net: def.config,
@@ -169,6 +181,12 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
 
   const data = await loadFashionMnist({ dir: flags.data, split: 'train' });
   const images = toSymmetric(data.images);
+  // The image shape is the data's: the networks' must match it.
+  const [h, w, c] = def.imageShape;
+  const pixels = h * w * c;
+  if (data.rows !== h || data.cols !== w || data.images.length !== data.n * pixels) {
+    throw new Error(`${model}: the data's images are ${data.rows}x${data.cols} (${data.images.length / data.n} values each), the networks take ${h}x${w}x${c}`);
+  }
   const { gen, disc } = initGanParams(def, new Random(flags.seed, STREAM_INIT));
   const params: Params = new Map([...gen, ...disc]);
   const optD = makeAdam(s.lr, s.beta1, s.beta2), optG = makeAdam(s.lr, s.beta1, s.beta2);
@@ -182,7 +200,8 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
 
   const result = await runTraining({
     runDir: flags.runDir,
-    kind: model,
+    kind: GAN_KIND,
+    legacyKinds: [model],
     config,
     params,
     optimizers: { d: optD, g: optG },
@@ -193,7 +212,7 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
     step: ({ batch: idx, rng }) => {
       const t0 = Date.now();
       const b = idx.length;
-      const x = tf.tensor4d(gatherRows(images, 784, idx), [b, 28, 28, 1]);
+      const x = tf.tensor4d(gatherRows(images, pixels, idx), [b, h, w, c]);
       const y = conditional ? tf.tensor1d(Int32Array.from(idx, (i) => data.labels[i]), 'int32') : null;
       const z = tf.tensor2d(rng.fillNormal(new Float32Array(b * def.config.dimZ)), [b, def.config.dimZ]);
       const alpha = loss === 'wgan-gp' ? tf.tensor1d(rng.fillUniform(new Float32Array(b))) : null;
@@ -207,8 +226,8 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
       steps: s.gridEvery,
       run: async ({ step, runDir }) => {
         const samples = await sampleGrid(def, gen, grid);
-        writeGrid(path.join(runDir, `samples-step${String(step).padStart(6, '0')}.png`), samples);
-        writeGrid(path.join(runDir, 'samples.png'), samples);
+        writeGrid(path.join(runDir, `samples-step${String(step).padStart(6, '0')}.png`), samples, def.imageShape);
+        writeGrid(path.join(runDir, 'samples.png'), samples, def.imageShape);
       },
     },
     onEpochEnd: (): Record<string, number> => {
@@ -232,8 +251,8 @@ export async function trainGanModel(model: GanModel, flags: TrainFlags): Promise
   // The grid of the last weights: samples-final.png when the run completed, else under its step number.
   const finalSamples = await sampleGrid(def, gen, grid);
   const gridName = result.status === 'completed' ? 'samples-final.png' : `samples-step${String(result.step).padStart(6, '0')}.png`;
-  writeGrid(path.join(flags.runDir, gridName), finalSamples);
-  writeGrid(path.join(flags.runDir, 'samples.png'), finalSamples);
+  writeGrid(path.join(flags.runDir, gridName), finalSamples, def.imageShape);
+  writeGrid(path.join(flags.runDir, 'samples.png'), finalSamples, def.imageShape);
 
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
   const stepsPerSecond = msTimed > 0 ? (stepsTimed * 1000) / msTimed : null;

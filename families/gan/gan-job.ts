@@ -1,5 +1,6 @@
 /** An ExportJob for a GAN: generator (model.onnx) and discriminator (discriminator.onnx). */
 import { GanDefinition } from './gan-nets';
+import type { GanLoss } from './gan-common';
 import { Params } from '../../training/nets/layers';
 import { ModelCard } from '../../export/card';
 import { BuiltGraph } from '../../export/graphs/built-graph';
@@ -14,6 +15,10 @@ export const GAN_FILES = { generator: 'model.onnx', discriminator: 'discriminato
 export interface GanJobInput {
   name: string;
   kind: string;
+  /** The run's variant ('gan', 'cgan', 'wgan-gp') and its loss: a WGAN-GP discriminator is a critic. */
+  variant?: string;
+  /** Default 'non-saturating'. */
+  loss?: GanLoss;
   def: GanDefinition;
   /** tfjs parameters of both networks (the parity reference) and the same values as export weights. */
   params: Params;
@@ -26,8 +31,8 @@ export interface GanJobInput {
 }
 
 /** A WGAN-GP discriminator is a critic: its output keeps the name `logit` but is an unbounded score. */
-function critic(b: BuiltGraph, kind: string): BuiltGraph {
-  if (kind !== 'wgan-gp') return b;
+function critic(b: BuiltGraph, loss: GanLoss): BuiltGraph {
+  if (loss !== 'wgan-gp') return b;
   return { ...b, outputs: b.outputs.map((o) => (o.name === 'logit' ? { ...o, description: 'critic score (WGAN-GP: unbounded, higher = more real; not a probability logit)' } : o)) };
 }
 
@@ -40,13 +45,15 @@ export function ganJob(input: GanJobInput): ExportJob {
     name,
     kind: input.kind,
     family: 'gan',
+    type: 'gan',
+    ...(input.variant !== undefined ? { variant: input.variant } : {}),
     description:
       `${k > 0 ? `class-conditional GAN (${k} classes, ${def.config.head} discriminator head)` : 'GAN'} on Fashion-MNIST: ` +
       `${GAN_FILES.generator} maps z [N, ${def.config.dimZ}]${k > 0 ? ' and label [N]' : ''} to images [N, ${c}, ${h}, ${w}]; ` +
       `${GAN_FILES.discriminator} maps images${k > 0 ? ' and labels' : ''} to logits [N]`,
     graphs: [
       { file: GAN_FILES.generator, built: generatorGraph(def, input.weights, name) },
-      { file: GAN_FILES.discriminator, built: critic(discriminatorGraph(def, input.weights, name), input.kind) },
+      { file: GAN_FILES.discriminator, built: critic(discriminatorGraph(def, input.weights, name), input.loss ?? 'non-saturating') },
     ],
     facts: {
       latentSize: def.config.dimZ,

@@ -40,7 +40,7 @@ import { initMafParams, MafDefinition, mafIdentityInit, mafLogProbRows, mafSampl
 import { FusedAdamOptimizer } from '../../training/optim/fused-adam';
 import { learningRateAt, LrSchedule, parseLrSchedule } from '../../training/optim/lr-schedule';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
-import { readSettings, registerRun, type TrainFlags } from '../../training/harness/runs';
+import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
 
 const D = 784;
 
@@ -302,4 +302,4 @@ async function trainAndEvaluate(
   return { ...result, message: result.message + line, test, secondsPerEpoch };
 }
 
-registerRun({ name: 'maf-fmnist', description: 'MAF on dequantized, logit-transformed Fashion-MNIST; reports test bits/dim', train: trainMafFmnist });
+export const MAF_FMNIST_RUN: RunDefinition = { name: 'maf-fmnist', description: 'MAF on dequantized, logit-transformed Fashion-MNIST; reports test bits/dim', train: trainMafFmnist };

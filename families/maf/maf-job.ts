@@ -33,6 +33,7 @@ export function mafJob(input: MafJobInput): ExportJob {
     name,
     kind: input.kind,
     family: 'maf',
+    type: 'flow',
     description:
       `masked autoregressive flow (${def.flows.length} MADE flows, D = ${d}): ${MAF_FILES.logProb} maps x [N, ${d}] to log_prob [N] ` +
       `and z [N, ${d}] in one pass; ${MAF_FILES.sample} maps z [N, ${d}] to samples x [N, ${d}] (an ONNX Loop over the ${d} dimensions per flow)`,

@@ -25,7 +25,7 @@ import { Params } from '../../training/nets/layers';
 import { initMafParams, MafDefinition, mafLogProbRows, mafSample } from './maf';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep, meanLogProb } from './maf-common';
 import { densityGrid, regionAround, writeMoonsFigure, writeMoonsFigureSvg } from './maf-moons-figure';
-import { readSettings, registerRun, type TrainFlags } from '../../training/harness/runs';
+import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
 
 export const MAF_MOONS_DEFAULTS = {
   hidden: 100,
@@ -160,4 +160,4 @@ async function trainAndEvaluate(
   return { ...result, message: result.message + line, testLogLik, secondsPerEpoch };
 }
 
-registerRun({ name: 'maf-moons', description: 'MAF (5 MADE flows) on two moons; reports test log-likelihood', train: trainMafMoons });
+export const MAF_MOONS_RUN: RunDefinition = { name: 'maf-moons', description: 'MAF (5 MADE flows) on two moons; reports test log-likelihood', train: trainMafMoons };

@@ -1,8 +1,14 @@
 /**
- * The model card, read back from an ONNX file's metadata_props: what the model is and how to call it, so a caller
- * holding only the file never repeats it. The schema is the export side's (export/card.ts, format
- * 'dgm-model-card/1'); runtime/ may not import export/, so the fields the runtime relies on are declared and checked
- * here, each failure naming the field and the file.
+ * The model card: what an exported model is and how to call it, as models/<name>/card.json and, the same JSON,
+ * inside every .onnx file of the model as metadata_props (key `dgm.card`), so a caller holding only the file never
+ * repeats it. This module is the one declaration of the card's schema (format 'dgm-model-card/1'): export writes it
+ * (export/card.ts adds the writing helpers), the runtime and eval read it with parseCard. No tfjs here: the runtime
+ * package imports this file.
+ *
+ * `family` is the model family (the checkpoint kind: 'maf', 'gan', 'classifier', ...); `type` says which API loads
+ * it: 'flow' (runtime Flow), 'gan' (GanSampler) or 'classifier' (eval's ClassifierModel). Cards written before
+ * `type` existed derive it from their family (LEGACY_FAMILY_TYPES); any other card without `type` is refused with
+ * the command that re-exports it.
  */
 
 export const CARD_FORMAT = 'dgm-model-card/1';
@@ -11,6 +17,13 @@ export const ROLE_KEY = 'dgm.role';
 
 export type Role = 'generator' | 'discriminator' | 'log_prob' | 'sample' | 'classifier';
 const ROLES: readonly Role[] = ['generator', 'discriminator', 'log_prob', 'sample', 'classifier'];
+
+/** Which runtime API loads a model. */
+export type FamilyType = 'flow' | 'gan' | 'classifier';
+export const FAMILY_TYPES: readonly FamilyType[] = ['flow', 'gan', 'classifier'];
+
+/** The families cards carried before the `type` field, and their types: what a card without `type` may be. */
+export const LEGACY_FAMILY_TYPES: Readonly<Record<string, FamilyType>> = Object.freeze({ maf: 'flow', gan: 'gan', classifier: 'classifier' });
 
 export interface TensorDesc {
   name: string;
@@ -41,25 +54,92 @@ export interface ImageFacts {
   squashed: boolean;
 }
 
-/** The part of export/card.ts's ModelCard the runtime reads (other fields are kept but not checked). */
+export interface ParityCheck {
+  file: string;
+  output: string;
+  /** What was fed: e.g. '1000 z ~ N(0, I)', '1000 Fashion-MNIST test images'. */
+  inputs: string;
+  n: number;
+  maxAbsError: number;
+  tolerance: number;
+  unit?: string;
+  /** A relative part of the bound: |error| <= tolerance + relTolerance |tfjs value| (sampled coordinates). */
+  relTolerance?: number;
+  /** Whether every element met the bound, for checks with a relative part. */
+  withinTolerance?: boolean;
+  /** For a failed check: the flat index of the largest error and the two values there. */
+  worst?: { index: number; got: number; want: number };
+}
+
+/** What storing the weights as float16 changes: the same inputs as a parity check, against the same tfjs reference. */
+export type Float16Deviation = Pick<ParityCheck, 'file' | 'output' | 'inputs' | 'n' | 'maxAbsError' | 'unit'>;
+
+/** Classifiers: which feature extractor the `features` output is (eval/extractor.ts); FID/KID figures computed with
+ *  different ids are never compared. */
+export interface FeatureExtractorFacts {
+  id: string;
+  version: string;
+  sha256: string;
+  output: string;
+  features: number;
+}
+
 export interface ModelCard {
   format: typeof CARD_FORMAT;
   name: string;
-  /** The model's identity, carried by each of its files as `dgm.id` (core/integrity.ts). */
+  /** `<name>@<16 hex digits>`: a hash over every file's name and sha256 (core/integrity.ts modelId), carried by each
+   *  file as `dgm.id`; absent in cards exported before it. */
   id?: string;
+  /** The checkpoint's kind: the family, or for checkpoints older than the family kinds the variant ('cgan', 'wgan-gp'). */
   kind: string;
-  /** 'gan' and 'maf' are what the runtime samples and scores; other families (e.g. 'classifier') are read only. */
-  family: 'gan' | 'maf' | 'classifier';
+  /** The model family (families/<family>/ in the repository). */
+  family: string;
+  /** Which runtime API loads it; parseCard fills it in for older cards (LEGACY_FAMILY_TYPES). */
+  type: FamilyType;
+  /** The family's variant the run trained (e.g. 'cgan', 'wgan-gp' of family 'gan'); absent when the family has none. */
+  variant?: string;
   description: string;
   files: GraphCard[];
+  /** How the files store the weights: 'float16' means float16 initializers cast to float32 (computed in float32). */
+  weights?: 'float32' | 'float16';
+  /** z size: the generator's latent size, or D for a flow (its latent has the data's shape). */
   latentSize: number;
   numClasses: number;
+  /** Class names of a conditional model (label i is classNames[i]); [] when unconditional. */
   classNames: string[];
+  /** GAN and classifier images. */
   image?: ImageFacts;
+  featureExtractor?: FeatureExtractorFacts;
+  /** Flows: the coordinates x lives in (e.g. moons standardised, or logit-transformed dequantised pixels);
+   *  `details.image` { channels, height, width } when x holds images. */
   data?: { dimensions: number; space: string; details?: Record<string, unknown> };
-  /** Where the model came from (not checked: read for reports). */
-  training?: { run?: string; checkpoint?: string; step?: number; epoch?: number; metrics?: Record<string, number> };
-  [other: string]: unknown;
+  /** Where the model came from (read for reports; not checked at load). */
+  training: {
+    run: string;
+    checkpoint: string;
+    step: number;
+    epoch: number;
+    config: unknown;
+    /** Last logged value of each metric of the run (metrics.jsonl), and the best one where the run tracked it. */
+    metrics: Record<string, number>;
+    meta?: Record<string, unknown>;
+  };
+  parity: {
+    reference: string;
+    runtime: string;
+    checks: ParityCheck[];
+    /** Files with float16 weights: their measured deviation from the float32 reference. */
+    float16?: Float16Deviation[];
+  };
+  checker: { ran: boolean; detail: string };
+  export: {
+    commit: string;
+    dirty: boolean;
+    opset: number;
+    irVersion: number;
+    producer: string;
+    exportedAt: string;
+  };
 }
 
 /** What a GAN sampler needs, resolved from the card and the generator file's graph description. */
@@ -144,11 +224,19 @@ export function parseCard(json: string, where: string): ModelCard {
   if (c.format !== CARD_FORMAT) fail(where, `not a model card of format ${CARD_FORMAT} (format: ${JSON.stringify(c.format)})`);
   str(where, 'name', c.name);
   str(where, 'kind', c.kind);
-  if (c.family !== 'gan' && c.family !== 'maf' && c.family !== 'classifier') {
-    fail(where, `model card field "family" must be "gan", "maf" or "classifier", got ${JSON.stringify(c.family)}`);
+  const family = str(where, 'family', c.family);
+  if (c.type === undefined) {
+    const legacy = LEGACY_FAMILY_TYPES[family];
+    if (!legacy) {
+      fail(where, `model card of family ${JSON.stringify(family)} has no "type" (${FAMILY_TYPES.join(', ')}), so no API knows how to load it: re-export it with \`dgm export <run>\``);
+    }
+    c.type = legacy;
+  } else if (!FAMILY_TYPES.includes(c.type as FamilyType)) {
+    fail(where, `model card field "type" must be one of ${FAMILY_TYPES.join(', ')}, got ${JSON.stringify(c.type)}`);
   }
+  if (c.variant !== undefined) str(where, 'variant', c.variant);
   if (typeof c.description !== 'string') c.description = '';
-  if (c.family !== 'classifier') posInt(where, 'latentSize', c.latentSize);
+  if (c.type !== 'classifier') posInt(where, 'latentSize', c.latentSize);
   posInt(where, 'numClasses', c.numClasses, 0);
   if (!Array.isArray(c.classNames) || !c.classNames.every((s) => typeof s === 'string')) fail(where, 'model card field "classNames" must be a list of strings');
   if ((c.numClasses as number) > 0 && c.classNames.length !== c.numClasses) {
@@ -163,7 +251,7 @@ export function parseCard(json: string, where: string): ModelCard {
     f.inputs = tensorDescs(where, `files[${i}].inputs`, f.inputs);
     f.outputs = tensorDescs(where, `files[${i}].outputs`, f.outputs);
   });
-  if (c.family === 'gan') {
+  if (c.type === 'gan') {
     const im = c.image;
     if (!isObj(im)) fail(where, 'a GAN model card needs "image"');
     for (const k of ['channels', 'height', 'width'] as const) posInt(where, `image.${k}`, im[k]);
@@ -171,14 +259,14 @@ export function parseCard(json: string, where: string): ModelCard {
     if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(r[0] < r[1])) {
       fail(where, `model card field "image.pixelRange" must be [lo, hi] with lo < hi, got ${JSON.stringify(r)}`);
     }
-  } else if (c.family === 'maf') {
+  } else if (c.type === 'flow') {
     const d = c.data;
     if (!isObj(d)) fail(where, 'a flow model card needs "data"');
     posInt(where, 'data.dimensions', d.dimensions);
     if (d.dimensions !== c.latentSize) fail(where, `model card has data.dimensions ${d.dimensions} but latentSize ${c.latentSize} (a flow's latent has the data's shape)`);
     if (typeof d.space !== 'string') d.space = '';
   }
-  return c as ModelCard;
+  return c as unknown as ModelCard;
 }
 
 /** The card and this file's role from an ONNX file's metadata_props. */
@@ -204,7 +292,7 @@ function tensor(where: string, g: GraphCard, side: 'inputs' | 'outputs', name: s
 }
 
 export function ganSpec(card: ModelCard, where: string): GanSpec {
-  if (card.family !== 'gan') fail(where, `is a ${card.family} model (${card.kind}), not a GAN${card.family === 'maf' ? ': load it as a Flow' : ''}`);
+  if (card.type !== 'gan') fail(where, `is a ${card.family} model (type ${card.type}), not a GAN${card.type === 'flow' ? ': load it as a Flow' : ''}`);
   const gen = card.files.find((f) => f.role === 'generator');
   if (!gen) fail(where, 'model card lists no generator file');
   const im = card.image!;
@@ -265,7 +353,7 @@ export function transformOfDetails(details: Record<string, unknown>, d: number, 
 }
 
 export function flowSpec(card: ModelCard, where: string): FlowSpec {
-  if (card.family !== 'maf') fail(where, `is a ${card.family} model (${card.kind}), not a flow${card.family === 'gan' ? ': load it as a GanSampler' : ''}`);
+  if (card.type !== 'flow') fail(where, `is a ${card.family} model (type ${card.type}), not a flow${card.type === 'gan' ? ': load it as a GanSampler' : ''}`);
   const d = card.latentSize;
   const lp = card.files.find((f) => f.role === 'log_prob');
   const sm = card.files.find((f) => f.role === 'sample');
@@ -289,5 +377,43 @@ export function flowSpec(card: ModelCard, where: string): FlowSpec {
     image,
     logProb: lp ? { file: lp.file, x: tensor(where, lp, 'inputs', 'x', 'float32'), logProb: tensor(where, lp, 'outputs', 'log_prob', 'float32') } : undefined,
     sample: sm ? { file: sm.file, z: tensor(where, sm, 'inputs', 'z', 'float32'), x: tensor(where, sm, 'outputs', 'x', 'float32') } : undefined,
+  };
+}
+
+/** What a classifier's caller needs (eval/classifier-model.ts), resolved from the card and its graph description. */
+export interface ClassifierSpec {
+  name: string;
+  numClasses: number;
+  classNames: string[];
+  image: { channels: number; height: number; width: number; range: [number, number] };
+  /** The feature extractor the `features` output is: FID/KID figures name its id. */
+  featureExtractor: FeatureExtractorFacts;
+  io: { file: string; x: string; logits: string; features: string };
+  training: { run?: string; step?: number; metrics?: Record<string, number> };
+}
+
+export function classifierSpec(card: ModelCard, where: string): ClassifierSpec {
+  if (card.type !== 'classifier') fail(where, `is a ${card.family} model (type ${card.type}), not a classifier`);
+  const g = card.files.find((f) => f.role === 'classifier');
+  if (!g) fail(where, 'model card lists no classifier file');
+  const fe = card.featureExtractor;
+  if (!isObj(fe) || typeof fe.id !== 'string' || typeof fe.output !== 'string') fail(where, 'its card names no feature extractor (featureExtractor.id, .output): re-export it with `dgm export <run>`');
+  posInt(where, 'featureExtractor.features', fe.features);
+  const im = card.image;
+  if (!isObj(im)) fail(where, 'a classifier model card needs "image"');
+  const r = im.pixelRange;
+  return {
+    name: card.name,
+    numClasses: posInt(where, 'numClasses', card.numClasses),
+    classNames: card.classNames,
+    image: {
+      channels: posInt(where, 'image.channels', im.channels),
+      height: posInt(where, 'image.height', im.height),
+      width: posInt(where, 'image.width', im.width),
+      range: Array.isArray(r) && r.length === 2 ? [r[0], r[1]] : fail(where, 'model card field "image.pixelRange" must be [lo, hi]'),
+    },
+    featureExtractor: fe,
+    io: { file: g.file, x: tensor(where, g, 'inputs', 'x', 'float32'), logits: tensor(where, g, 'outputs', 'logits', 'float32'), features: tensor(where, g, 'outputs', fe.output, 'float32') },
+    training: { run: card.training?.run, step: card.training?.step, metrics: card.training?.metrics },
   };
 }

@@ -28,10 +28,6 @@ export interface Workload {
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
-function disposeParams(...maps: Params[]): void {
-  for (const m of maps) for (const v of m.values()) v.dispose();
-}
-
 function readScalar(t: tf.Tensor | null): void {
   if (!t) throw new Error('optimizer.minimize returned no loss');
   t.dataSync();
@@ -230,4 +226,30 @@ export function mafWorkload(opts: { batch?: number; seed?: number; inputSize?: n
 /** The discriminator stack of the course GAN as one list (trunk then head), for callers that apply it directly. */
 export function courseDiscriminatorStack(def: GanDefinition): Stack {
   return [...def.discriminator.trunk, ...headStack(def.discriminator.head)];
+}
+
+export function disposeParams(...maps: Params[]): void {
+  for (const m of maps) for (const v of m.values()) v.dispose();
+}
+
+/** Reads the losses back (so a step is timed to completion) and disposes them; asynchronously on webgpu, whose
+ *  Node backend has no synchronous read. */
+export function readLosses(out: Record<string, tf.Scalar | number>): void | Promise<void> {
+  const ts = Object.values(out).filter((v): v is tf.Scalar => v instanceof tf.Tensor);
+  if (tf.getBackend() === 'webgpu') return Promise.all(ts.map((t) => t.data())).then(() => tf.dispose(ts));
+  for (const t of ts) t.dataSync();
+  tf.dispose(ts);
+}
+
+/**
+ * Biases that a batch norm follows (in training mode it subtracts the batch mean, so their gradient is exactly 0 on
+ * paper): what a backend computes for them is rounding noise, which Adam's first steps turn into +-lr moves.
+ */
+export function biasesBeforeBatchNorm(stack: Stack): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < stack.length; i++) {
+    const l = stack[i];
+    if (stack[i + 1].kind === 'batchNorm' && 'name' in l && (l.kind === 'dense' || l.kind === 'conv2d')) out.push(`${l.name}.bias`);
+  }
+  return out;
 }

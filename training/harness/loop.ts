@@ -119,6 +119,8 @@ export interface BestSpec {
 export interface TrainingSpec {
   runDir: string;
   kind: string;
+  /** Kinds older code wrote for this run's checkpoints (the GAN variants before the family kind): resume accepts them. */
+  legacyKinds?: readonly string[];
   config: unknown;
   params: Params;
   optimizers: Record<string, tf.Optimizer>;
@@ -272,7 +274,7 @@ export async function runTraining(spec: TrainingSpec): Promise<TrainingResult> {
     if (!fs.existsSync(ckptFile)) throw new Error(`nothing to resume: ${ckptFile} does not exist (start without --resume)`);
     const ck = readCheckpoint(ckptFile);
     const where = `cannot resume from ${ckptFile}`;
-    if (ck.kind !== spec.kind) throw new Error(`${where}: it holds a ${JSON.stringify(ck.kind)} model, this run trains ${JSON.stringify(spec.kind)}`);
+    if (ck.kind !== spec.kind && !spec.legacyKinds?.includes(ck.kind)) throw new Error(`${where}: it holds a ${JSON.stringify(ck.kind)} model, this run trains ${JSON.stringify(spec.kind)}`);
     const diff = differingKeys(ck.config, spec.config);
     if (diff.length) throw new Error(`${where}: its config differs in ${diff.join(', ')}; resume with the same settings or start over with --fresh`);
     const saved = ck.meta.harness as HarnessMeta | undefined;

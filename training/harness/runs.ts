@@ -1,12 +1,8 @@
 /**
- * The trainable models `dgm train <model>` knows. Each run file (training/runs/<model>.ts) builds its model and
- * calls runTraining; at its end it registers itself:
- *
- *   registerRun({ name: 'maf-moons', description: 'MAF on two moons (2-D)', train: trainMafMoons });
- *
- * and families/index.ts gets one line `import '../../families/maf/maf-moons';` so the CLI sees it. `train` receives the
- * parsed common flags (TrainFlags) with the backend already initialised, and returns runTraining's result; the
- * CLI prints its message and turns its status into the exit code.
+ * What a training recipe is: `dgm train <run>` parses the common flags (TrainFlags), starts the backend and calls
+ * the run's `train`, which builds its model and calls runTraining; the CLI prints the result's message and turns its
+ * status into the exit code. Each family lists its runs (families/<family>/index.ts, `runs`); the family registry
+ * (families/registry.ts) answers `dgm train --list` and the lookups by run name.
  */
 import type { ProgressMode } from './progress';
 import type { TrainingResult } from './loop';
@@ -43,27 +39,6 @@ export interface RunDefinition {
   /** One line for `dgm train --list`. */
   description: string;
   train(flags: TrainFlags): Promise<TrainingResult>;
-}
-
-const runs = new Map<string, RunDefinition>();
-
-export function registerRun(def: RunDefinition): void {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(def.name)) throw new Error(`registerRun: model name ${JSON.stringify(def.name)} must be lower-case letters, digits and dashes`);
-  if (runs.has(def.name)) throw new Error(`registerRun: a model named ${def.name} is already registered`);
-  runs.set(def.name, def);
-}
-
-export function listRuns(): RunDefinition[] {
-  return [...runs.values()].sort((a, b) => a.name.localeCompare(b.name));
-}
-
-export function getRun(name: string): RunDefinition {
-  const def = runs.get(name);
-  if (!def) {
-    const known = listRuns().map((r) => r.name);
-    throw new Error(`unknown model ${JSON.stringify(name)}; trainable models: ${known.length ? known.join(', ') : '(none registered yet)'}`);
-  }
-  return def;
 }
 
 export type SettingValue = number | string | boolean;

@@ -6,30 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, initBackend, shutdownBackend } from '../../../training/backend';
-import { TRAINING_MODELS, TrainingModel, trainingWorkload } from '../../../eval/bench/training-workloads';
-import { classifierDefinition } from '../../../families/classifier/classifier';
-import { CGAN_DEFAULTS, ganDefinition } from '../../../families/gan/gan-nets';
-import type { Stack } from '../../../training/nets/layers';
-
-/**
- * Biases that a batch norm follows (in training mode it subtracts the batch mean, so their gradient is exactly 0 on
- * paper): what either backend computes for them is rounding noise, which Adam's first steps turn into +-lr moves.
- */
-export function biasesBeforeBatchNorm(stack: Stack): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < stack.length; i++) {
-    const l = stack[i];
-    if (stack[i + 1].kind === 'batchNorm' && 'name' in l && (l.kind === 'dense' || l.kind === 'conv2d')) out.push(`${l.name}.bias`);
-  }
-  return out;
-}
-
-function structurallyZero(model: TrainingModel): string[] {
-  if (model === 'gan' || model === 'wgan-gp') return biasesBeforeBatchNorm(ganDefinition().generator.stack);
-  if (model === 'cgan') return biasesBeforeBatchNorm(ganDefinition(CGAN_DEFAULTS).generator.stack);
-  if (model === 'classifier') return biasesBeforeBatchNorm(classifierDefinition().trunk);
-  return [];
-}
+import { structurallyZero, trainingModels, TrainingModel, trainingWorkload } from '../../../eval/bench/training-workloads';
 
 function names(w: ReturnType<typeof trainingWorkload>): string[] {
   return w.variables().map((v) => v.name);
@@ -62,7 +39,7 @@ async function main(): Promise<void> {
   const rows: unknown[] = [];
   for (const spec of specs) {
     const [model, b] = spec.split(':');
-    if (!(TRAINING_MODELS as readonly string[]).includes(model)) throw new Error(`unknown model ${model}`);
+    if (!trainingModels().includes(model)) throw new Error(`unknown model ${model}`);
     const g = await train('webgpu', model as TrainingModel, Number(b), steps);
     const c = await train('cpu', model as TrainingModel, Number(b), steps);
     let maxAbs = 0, maxRel = 0, maxMove = 0, initDiff = 0, n = 0;
