@@ -3,8 +3,7 @@ SHELL := /bin/bash
 DGM := node bin/dgm.js
 BACKEND ?= auto
 
-.PHONY: help install build typecheck data demo test test-fast train-maf-moons train-maf-fmnist train-gan train-cgan \
-        train-wgan-gp train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps gpu-check clean zoo pack
+.PHONY: help install build typecheck data demo test test-fast train export sample eval eval-classifier bench bench-backends bench-deps serve install-gpu apt-deps gpu-check clean zoo pack
 
 help:
 	@echo "make demo     train small models, export, sample, check parity (the main job on embedded defaults)"
@@ -54,17 +53,18 @@ demo: install apt-deps build
 	DGM_PARITY_MODELS=models/demo-maf-moons,models/demo-cgan npx jest test/parity/models.test.ts --silent
 	@cat reports/parity-models.md
 
-# GANs on Fashion-MNIST, one epoch each by default: 10x10 sample grids every 50 steps in runs/<model>/samples-*.png.
-# Extra flags through TRAIN_ARGS, e.g. make train-cgan TRAIN_ARGS="--epochs 5 --fresh"; Ctrl-C saves a checkpoint
-# and TRAIN_ARGS=--resume continues it.
+# make train-<model>: one model of `dgm train --list` (the family registry's runs) into runs/<model>/: the GANs one
+# epoch each on Fashion-MNIST (10x10 sample grids every 50 steps in runs/<model>/samples-*.png), maf-moons prints the
+# test log-likelihood (nats/point), maf-fmnist test bits/dim (32 epochs, about an hour on 2 wasm threads). Extra
+# flags through TRAIN_ARGS, e.g. make train-cgan TRAIN_ARGS="--epochs 5 --fresh"; Ctrl-C saves a checkpoint and
+# TRAIN_ARGS=--resume continues it. make train: every listed model, one after another.
 TRAIN_ARGS ?=
-train-gan train-cgan train-wgan-gp: train-%: build
+train-%: build
+	@$(DGM) train --list --names | grep -qx '$*' || { echo "make train-$*: no model $* (dgm train --list: $$($(DGM) train --list --names | tr '\n' ' '))" >&2; exit 1; }
 	$(DGM) train $* --backend $(BACKEND) $(TRAIN_ARGS)
 
-# MAF flows: maf-moons (50 epochs) prints the test log-likelihood (nats/point); maf-fmnist (32 epochs, about an hour
-# on 2 wasm threads) prints test bits/dim. Figures, metrics.jsonl and summary.json go to runs/<model>/.
-train-maf-moons train-maf-fmnist: train-%: build
-	$(DGM) train $* --backend $(BACKEND) $(TRAIN_ARGS)
+train: build
+	@for m in $$($(DGM) train --list --names); do $(DGM) train "$$m" --backend $(BACKEND) $(TRAIN_ARGS) || exit 1; done
 
 # Every trained run under runs/ to models/<name>/ (ONNX files + card.json), each checked against tfjs in
 # onnxruntime-node and by the ONNX checker; prints model, file, size and parity error.
@@ -73,12 +73,13 @@ export: build
 
 # Sample grids of every exported GAN and flow through onnxruntime-node into reports/samples/<model>.png (a class per
 # column for conditional GANs; 2-D flows: samples over the density). SAMPLE_ARGS adds flags, e.g.
-# SAMPLE_ARGS="--n 64 --seed 3 --label 7"; one model: dgm sample <model> --out grid.png (dgm sample --help).
+# SAMPLE_ARGS="--n 64 --seed 3 --label 7"; one model: dgm sample <model> --out grid.png (dgm sample --help). A card's
+# "type" says what loads it; cards exported before that field say "family" (gan, maf), which is what it derives from.
 SAMPLE_ARGS ?=
 sample: build
 	@mkdir -p reports/samples; found=0; \
 	for card in models/*/card.json; do \
-	  [ -f "$$card" ] && grep -Eq '"family": "(gan|maf)"' "$$card" || continue; \
+	  [ -f "$$card" ] && grep -Eq '"type": "(gan|flow)"|"family": "(gan|maf)"' "$$card" || continue; \
 	  name=$$(basename "$$(dirname "$$card")"); found=1; \
 	  $(DGM) sample "$$name" --out "reports/samples/$$name.png" $(SAMPLE_ARGS) || exit 1; \
 	done; \

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { cardFromMetadata, classifierSpec } from '../runtime/core/card';
 import { readOnnxMetadata } from '../runtime/core/onnx-metadata';
 
 const BATCH = 500;
@@ -18,6 +19,9 @@ export interface ClassifierInfo {
   features: number;
   /** Name of the features output (card featureExtractor.output). */
   featureOutput: string;
+  /** Name of the image input and the image shape (NCHW) the card gives. */
+  input: string;
+  image: { channels: number; height: number; width: number; range: [number, number] };
   extractorId: string;
   /** What the card says about the run it came from (step, validation figures). */
   training: { run?: string; step?: number; metrics?: Record<string, number> };
@@ -36,46 +40,45 @@ export class ClassifierModel {
       throw new Error(`classifier ${file} does not exist: train and export it first (dgm train classifier && dgm export classifier, or make eval-classifier)`);
     }
     const bytes = new Uint8Array(fs.readFileSync(file));
-    const json = readOnnxMetadata(bytes)['dgm.card'];
-    if (!json) throw new Error(`${file}: no model card in its metadata (export it with dgm export)`);
-    const card = JSON.parse(json) as {
-      name: string;
-      family: string;
-      numClasses: number;
-      classNames: string[];
-      featureExtractor?: { id: string; features: number; output: string };
-      training?: ClassifierInfo['training'];
-    };
-    if (card.family !== 'classifier') throw new Error(`${file}: is a ${card.family} model, not a classifier`);
-    const fe = card.featureExtractor;
-    if (!fe || typeof fe.id !== 'string' || !(fe.features > 0)) throw new Error(`${file}: its card names no feature extractor (featureExtractor.id); re-export it`);
+    const { card } = cardFromMetadata(readOnnxMetadata(bytes), file);
+    const spec = classifierSpec(card, file);
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-    for (const out of ['logits', fe.output]) {
+    for (const out of [spec.io.logits, spec.io.features]) {
       if (!session.outputNames.includes(out)) throw new Error(`${file}: has no output "${out}" (outputs: ${session.outputNames.join(', ')})`);
     }
     const info: ClassifierInfo = {
       file,
-      name: card.name,
-      numClasses: card.numClasses,
-      classNames: card.classNames,
-      features: fe.features,
-      featureOutput: fe.output,
-      extractorId: fe.id,
-      training: { run: card.training?.run, step: card.training?.step, metrics: card.training?.metrics },
+      name: spec.name,
+      numClasses: spec.numClasses,
+      classNames: spec.classNames,
+      features: spec.featureExtractor.features,
+      featureOutput: spec.io.features,
+      input: spec.io.x,
+      image: spec.image,
+      extractorId: spec.featureExtractor.id,
+      training: spec.training,
     };
     return new ClassifierModel(session, info);
   }
 
-  /** Logits [n, K] and features [n, F] of images [n * 784] (NCHW = NHWC for one channel) in [-1, 1]. */
+  /** Pixels per image (channels x height x width of the card). */
+  get pixels(): number {
+    const im = this.info.image;
+    return im.channels * im.height * im.width;
+  }
+
+  /** Logits [n, K] and features [n, F] of images [n * pixels] (NCHW; for one channel the same as NHWC) in the card's pixel range. */
   async run(images: Float32Array, n: number, onBatch?: (done: number) => void): Promise<{ logits: Float32Array; features: Float32Array }> {
-    if (images.length !== n * 784) throw new Error(`classifier input: ${images.length} values are not ${n} images of 28x28`);
+    const { channels, height, width } = this.info.image;
+    const p = this.pixels;
+    if (images.length !== n * p) throw new Error(`classifier input: ${images.length} values are not ${n} images of ${channels}x${height}x${width}`);
     const k = this.info.numClasses;
     const f = this.info.features;
     const logits = new Float32Array(n * k);
     const features = new Float32Array(n * f);
     for (let s = 0; s < n; s += BATCH) {
       const m = Math.min(BATCH, n - s);
-      const out = await this.session.run({ x: new ort.Tensor('float32', images.subarray(s * 784, (s + m) * 784), [m, 1, 28, 28]) });
+      const out = await this.session.run({ [this.info.input]: new ort.Tensor('float32', images.subarray(s * p, (s + m) * p), [m, channels, height, width]) });
       logits.set(out.logits.data as Float32Array, s * k);
       features.set(out[this.info.featureOutput].data as Float32Array, s * f);
       onBatch?.(s + m);

@@ -4,13 +4,13 @@
  *
  *  - classifier: test accuracy on the 10000 Fashion-MNIST test images (target >= 92%), per class.
  *  - floor: FID / KID between `samples` training images and the test images (what a perfect generator would get).
- *  - GANs (gan, cgan, wgan-gp): `samples` images (seeded noise; a conditional model gets class i mod 10 for sample
+ *  - GANs (the runs of every family of type 'gan'): `samples` images (seeded noise; a conditional model gets class i mod 10 for sample
  *    i), clipped to the pixel range [-1, 1] (what a PNG shows), against the test images: FID-FMNIST, KID, the
  *    histogram of predicted classes; for a conditional model the class fidelity (classifier accuracy against the
  *    requested labels, per class, and the confusion matrix).
- *  - flows: test log-likelihood. maf-fmnist: log p(x) of the 10000 test images dequantised with fixed noise
- *    (x in [0,1)^784, logit Jacobian included: runtime/core/data-transform.ts) in nats, and bits/dim of the 8-bit
- *    data. maf-moons: nats per point in the standardised coordinates the model was trained in, on the moons test set.
+ *  - flows (the runs of every family of type 'flow'): test log-likelihood. Flows over images: log p(x) of the 10000 test images dequantised with fixed noise
+ *    (x in [0,1)^D, logit Jacobian included: runtime/core/data-transform.ts) in nats, and bits/dim of the 8-bit
+ *    data. 2-D moons flows: nats per point in the standardised coordinates the model was trained in, on the moons test set.
  *  - sample grids: reports/<model>-samples.png beside reports/real-test.png.
  *
  * A model whose folder under models/ is missing is listed as "not trained": nothing is ever filled in for it.
@@ -30,10 +30,17 @@ import { argmaxRows, ClassFidelity, classFidelity, predictedHistogram } from './
 import { ClassifierModel } from './classifier-model';
 import { frechetDistance, gaussianStats, GaussianStats } from './fid';
 import { kid, KidResult } from './kid';
+import { runsOfType } from '../families/registry';
 
 export const EVAL_FORMAT = 'dgm-eval/1';
-export const GAN_MODELS = ['gan', 'cgan', 'wgan-gp'] as const;
-export const FLOW_MODELS = ['maf-moons', 'maf-fmnist'] as const;
+
+/** The runs eval scores as generators and as flows: every run of a 'gan' / 'flow' family (families/registry.ts). */
+export function ganModels(): string[] {
+  return runsOfType('gan').map((r) => r.name);
+}
+export function flowModels(): string[] {
+  return runsOfType('flow').map((r) => r.name);
+}
 export const CLASSIFIER_TARGET = 0.92;
 
 export interface EvalOptions {
@@ -161,6 +168,9 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   const test = readSplit(loc, 'test');
   const train = readSplit(loc, 'train');
   const testPixels = toSymmetric(test.images);
+  // The image shape is the data's (one channel): grids and the classifier's input read it from here.
+  const px = test.rows * test.cols;
+  const shape = [test.rows, test.cols, 1] as const;
   fs.mkdirSync(o.outDir, { recursive: true });
 
   const cls = await ClassifierModel.load(o.classifier ?? path.join(o.modelsDir, 'classifier'), o.threads);
@@ -174,16 +184,16 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
 
     const nReal = Math.min(o.samples, train.n);
     const trainIdx = new Random(o.seed, 0x666c72).permutation(train.n).subarray(0, nReal);
-    const trainPixels = new Float32Array(nReal * 784);
-    trainIdx.forEach((r, i) => trainPixels.set(toSymmetric(train.images.subarray(r * 784, (r + 1) * 784)), i * 784));
+    const trainPixels = new Float32Array(nReal * px);
+    trainIdx.forEach((r, i) => trainPixels.set(toSymmetric(train.images.subarray(r * px, (r + 1) * px)), i * px));
     const trainFeatures = (await timed(o, `classifier on ${nReal} training images (the floor)`, () => cls.run(trainPixels, nReal))).features;
     const floor = quality(gaussianStats(trainFeatures, nReal, d), testStats, trainFeatures, testOut.features, d, o);
 
     const realGrid = 'real-test.png';
-    writeImageGrid(path.join(o.outDir, realGrid), testPixels.subarray(0, 100 * 784), [100, 28, 28, 1], { range: [-1, 1], cols: 10, pad: 2, scale: 2 });
+    writeImageGrid(path.join(o.outDir, realGrid), testPixels.subarray(0, 100 * px), [100, ...shape], { range: [-1, 1], cols: 10, pad: 2, scale: 2 });
 
     const gans: GanRow[] = [];
-    for (const name of GAN_MODELS.filter(wanted)) {
+    for (const name of ganModels().filter(wanted)) {
       const dir = modelDir(o, name);
       if (!dir) {
         gans.push({ name, status: 'not trained' });
@@ -196,7 +206,8 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
         const [lo, hi] = s.images.range;
         const images = clipToRange(s.images.data, lo, hi);
         const grid = `${name}-samples.png`;
-        writeImageGrid(path.join(o.outDir, grid), images.subarray(0, 100 * 784), [100, 28, 28, 1], { range: [lo, hi], cols: 10, pad: 2, scale: 2 });
+        const im = sampler.spec.image;
+        writeImageGrid(path.join(o.outDir, grid), images.subarray(0, 100 * im.channels * im.height * im.width), [100, im.height, im.width, im.channels], { range: [lo, hi], cols: 10, pad: 2, scale: 2 });
         // The classifier takes [-1, 1]; a generator trained on another range is mapped onto it.
         const scaled = lo === -1 && hi === 1 ? images : images.map((v) => ((v - lo) / (hi - lo)) * 2 - 1);
         const out = await timed(o, `${name}: classifier features`, () => cls.run(scaled, o.samples));
@@ -220,7 +231,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     }
 
     const flows: FlowRow[] = [];
-    for (const name of FLOW_MODELS.filter(wanted)) {
+    for (const name of flowModels().filter(wanted)) {
       const dir = modelDir(o, name);
       if (!dir) {
         flows.push({ name, status: 'not trained' });
@@ -275,19 +286,20 @@ function meanOf(a: ArrayLike<number>): number {
 async function evalFlow(o: EvalOptions, name: string, flow: Flow, details: Record<string, unknown> | undefined, testImages: Uint8Array, nTest: number): Promise<FlowRow> {
   const spec = flow.spec;
   const grid = `${name}-samples.png`;
-  if (spec.dims === 784 && spec.transform.kind === 'logit') {
+  const im = spec.image;
+  if (im && spec.transform.kind === 'logit' && im.height * im.width === spec.dims && nTest * spec.dims === testImages.length) {
     const lp = await timed(o, `${name}: log-likelihood of ${nTest} test images`, () => flow.logProbData(Float32Array.from(testImages), o.seed));
     // The means stay over every row (a non-finite one makes them non-finite, as it should); the summary adds median and lowest.
     const ll = summarizeLogProb(lp.logProb), bits = summarizeLogProb(lp.bitsPerDim!);
     const div = await timed(o, `${name}: ${DIVERGENCE_SAMPLES} samples, counting those that diverge`, () => flow.sample({ n: DIVERGENCE_SAMPLES, seed: o.seed }));
-    const s = await timed(o, `${name}: 64 samples for the grid (784 sequential steps per flow; diverged ones drawn again)`, () => flow.sample({ n: 64, seed: o.seed, redrawDiverged: true }));
-    writeImageGrid(path.join(o.outDir, grid), s.data, [64, 28, 28, 1], { range: [0, 1], cols: 8, pad: 2, scale: 2 });
+    const s = await timed(o, `${name}: 64 samples for the grid (diverged ones drawn again)`, () => flow.sample({ n: 64, seed: o.seed, redrawDiverged: true }));
+    writeImageGrid(path.join(o.outDir, grid), s.data, [64, im.height, im.width, im.channels], { range: [0, 1], cols: 8, pad: 2, scale: 2 });
     return {
       name,
       status: 'evaluated',
       kind: spec.kind,
       testLogLik: meanOf(lp.logProb),
-      units: 'nats per image, density of dequantised pixels x in [0,1)^784 (logit Jacobian included)',
+      units: `nats per image, density of dequantised pixels x in [0,1)^${spec.dims} (logit Jacobian included)`,
       bitsPerDim: meanOf(lp.bitsPerDim!),
       medianBitsPerDim: bits.median,
       lowest: { index: ll.lowest.index, logLik: ll.lowest.value },

@@ -6,7 +6,7 @@
  * URL layout: /            the page (runtime/app/index.html)
  *             /app/...     its static files       /js/...      dist/web (runtime/**.js as ES modules)
  *             /ort/...     onnxruntime-web dist   /models/...  the models folder
- *             /api/models  [{ name, url, family, kind, numClasses, classNames, dims, description }]
+ *             /api/models  [{ name, url, family, type, image, kind, numClasses, classNames, dims, description }]
  *             /api/test-images?count=k  { images: number[][], labels, classNames, source }
  */
 import * as fs from 'fs';
@@ -21,7 +21,11 @@ import { runsView } from './runs-view-server.js';
 export interface ModelEntry {
   name: string;
   url: string;
-  family: 'gan' | 'maf';
+  /** The model family (card.family) and which runtime API loads it (card.type). */
+  family: string;
+  type: 'gan' | 'flow';
+  /** Image shape of a GAN's images or of a flow over images. */
+  image?: { channels: number; height: number; width: number };
   kind: string;
   numClasses: number;
   classNames: string[];
@@ -62,12 +66,16 @@ export function listModels(dir: string, log: (line: string) => void = () => {}):
     if (!fs.existsSync(file)) continue;
     try {
       const card = cached(file);
-      if (card.family !== 'gan' && card.family !== 'maf') continue; // e.g. the evaluation classifier: nothing to show
-      const dims = card.family === 'maf' ? flowSpec(card, file).dims : (card.image?.channels ?? 1) * (card.image?.height ?? 0) * (card.image?.width ?? 0);
+      if (card.type !== 'gan' && card.type !== 'flow') continue; // e.g. the evaluation classifier: nothing to show
+      const flow = card.type === 'flow' ? flowSpec(card, file) : null;
+      const image = flow ? flow.image : card.image && { channels: card.image.channels, height: card.image.height, width: card.image.width };
+      const dims = flow ? flow.dims : (card.image?.channels ?? 1) * (card.image?.height ?? 0) * (card.image?.width ?? 0);
       out.push({
         name: e.name,
         url: `/models/${encodeURIComponent(e.name)}/${PRIMARY_FILE}`,
         family: card.family,
+        type: card.type,
+        ...(image ? { image } : {}),
         kind: card.kind,
         numClasses: card.numClasses,
         classNames: card.classNames,

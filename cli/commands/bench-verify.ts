@@ -68,7 +68,7 @@ export function registerBenchVerify(program: Command): void {
         const dir = model ?? (await exportRandomMafFmnist(tmp!));
         const card = readModelCard(dir);
         const load = async (verify: boolean) => {
-          const m = card.family === 'gan' ? await GanSampler.load(dir, { verify, provider: 'cpu' }) : await Flow.load(dir, { verify, provider: 'cpu' });
+          const m = card.type === 'gan' ? await GanSampler.load(dir, { verify, provider: 'cpu' }) : await Flow.load(dir, { verify, provider: 'cpu' });
           await m.release();
         };
         const primary = card.files.find((f) => f.file === 'model.onnx') ?? card.files[0];

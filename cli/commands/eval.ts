@@ -8,7 +8,7 @@ import { parseSeed } from '../../runtime/core/checks';
 import { Command, InvalidArgumentError } from 'commander';
 import { compareReports, readEvalReport } from '../../eval/compare';
 import { kidText, writeEvalReport } from '../../eval/report';
-import { FLOW_MODELS, GAN_MODELS, runEval } from '../../eval/run-eval';
+import { flowModels, ganModels, runEval } from '../../eval/run-eval';
 
 interface EvalOpts {
   modelsDir: string;
@@ -40,9 +40,9 @@ function positiveInt(flag: string, min = 1) {
   };
 }
 
-const KNOWN = [...GAN_MODELS, ...FLOW_MODELS] as string[];
 
 function modelList(v: string): string[] {
+  const KNOWN = [...ganModels(), ...flowModels()];
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = items.filter((s) => !KNOWN.includes(s));
   if (!items.length || bad.length) throw new InvalidArgumentError(`--only expects a comma-separated subset of ${KNOWN.join(', ')}, got '${v}'`);
@@ -62,7 +62,7 @@ export function registerEval(program: Command): void {
     .option('--kid-subset-size <n>', 'rows per KID subset', positiveInt('--kid-subset-size', 2), 1000)
     .option('--seed <n>', 'seed of the samples, the dequantisation noise and the subsets: an integer in [0, 2^32)', seedArg, 0)
     .option('--threads <n>', 'onnxruntime intra-op threads', positiveInt('--threads'), 2)
-    .option('--only <models>', `evaluate only these (${KNOWN.join(', ')})`, modelList)
+    .option('--only <models>', `evaluate only these (${[...ganModels(), ...flowModels()].join(', ')})`, modelList)
     .option('--baseline <eval.json>', 'compare FID/KID with an earlier report (refused if its feature extractor differs)')
     .action(async (opts: EvalOpts) => {
       // Read the baseline first: a mismatch should fail before minutes of work, not after.

@@ -101,7 +101,7 @@ export function registerLogprob(program: Command): void {
       const seed = parseSeed(opts.seed, '--seed');
       const source = resolveModelPath(model, opts.models);
       const card = readModelCard(source);
-      if (card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family === 'gan' ? `GAN (${card.kind})` : card.family}, not a flow: dgm logprob scores data under a flow${card.family === 'gan' ? '; draw from it with dgm sample' : ''}`);
+      if (card.type !== 'flow') throw new Error(`model ${card.name} (${source}) is a ${card.type === 'gan' ? `GAN (${card.variant ?? card.kind})` : card.type}, not a flow: dgm logprob scores data under a flow${card.type === 'gan' ? '; draw from it with dgm sample' : ''}`);
       const flow = await Flow.load(source, { provider: checkNodeProvider(opts.provider, '--provider'), verify: opts.verify }).catch((e) => Promise.reject(cliLoadError(e)));
       try {
         const spec = flow.spec;

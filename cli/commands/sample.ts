@@ -64,11 +64,11 @@ export async function sampleToPng(modelArg: string, o: SampleCliOptions): Promis
   const source = resolveModelPath(modelArg, o.models);
   const provider = checkNodeProvider(o.provider, '--provider');
   const card = readModelCard(source);
-  if (card.family !== 'gan' && card.family !== 'maf') throw new Error(`model ${card.name} (${source}) is a ${card.family}: dgm sample draws from GANs and flows`);
+  if (card.type !== 'gan' && card.type !== 'flow') throw new Error(`model ${card.name} (${source}) is a ${card.type} (family ${card.family}): dgm sample draws from GANs and flows`);
   let png: Uint8Array;
   let what: string;
   let via: string;
-  if (card.family === 'gan') {
+  if (card.type === 'gan') {
     if (o.redrawDiverged) throw new Error(`--redraw-diverged: model ${card.name} is a GAN, whose samples cannot diverge (it applies to flows)`);
     if (o.label !== undefined) {
       const k = card.numClasses;

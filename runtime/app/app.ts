@@ -12,7 +12,11 @@ interface ModelEntry {
   name: string;
   /** URL of the model's primary .onnx file. */
   url: string;
-  family: 'gan' | 'maf';
+  /** The model family (card.family) and which runtime API loads it (card.type). */
+  family: string;
+  type: 'gan' | 'flow';
+  /** Image shape of a GAN's images or of a flow over images (card facts). */
+  image?: { channels: number; height: number; width: number };
   kind: string;
   numClasses: number;
   classNames: string[];
@@ -251,9 +255,10 @@ class FmnistSection {
     this.strip.textContent = '';
     this.tests.images.forEach((px, i) => {
       const c = document.createElement('canvas');
-      const rgba = new Uint8ClampedArray(28 * 28 * 4);
+      const { height, width } = this.flow!.spec.image!;
+      const rgba = new Uint8ClampedArray(height * width * 4);
       px.forEach((v, k) => rgba.set([v, v, v, 255], 4 * k));
-      putPixels(c, 28, 28, rgba);
+      putPixels(c, width, height, rgba);
       c.title = this.tests!.classNames[this.tests!.labels[i]] ?? '';
       c.dataset.index = String(i);
       c.addEventListener('click', () => {
@@ -317,17 +322,19 @@ class FmnistSection {
     });
   }
 
-  /** The drawing as 28x28 pixels: the mean of each 10x10 block. */
+  /** The drawing at the flow's image size (its card's data.details.image): the mean of each block of the canvas. */
   private drawnPixels(): number[] {
     const ctx = this.draw.getContext('2d')!;
     const { data } = ctx.getImageData(0, 0, this.draw.width, this.draw.height);
     const w = this.draw.width;
+    const im = this.flow?.spec.image ?? { height: this.draw.height / DRAW_SCALE, width: w / DRAW_SCALE };
+    const sy = Math.floor(this.draw.height / im.height), sx = Math.floor(w / im.width);
     const out: number[] = [];
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
+    for (let y = 0; y < im.height; y++) {
+      for (let x = 0; x < im.width; x++) {
         let sum = 0;
-        for (let dy = 0; dy < DRAW_SCALE; dy++) for (let dx = 0; dx < DRAW_SCALE; dx++) sum += data[((y * DRAW_SCALE + dy) * w + x * DRAW_SCALE + dx) * 4];
-        out.push(Math.round(sum / (DRAW_SCALE * DRAW_SCALE)));
+        for (let dy = 0; dy < sy; dy++) for (let dx = 0; dx < sx; dx++) sum += data[((y * sy + dy) * w + x * sx + dx) * 4];
+        out.push(Math.round(sum / (sy * sx)));
       }
     }
     return out;
@@ -353,12 +360,12 @@ function pick(models: ModelEntry[]): { gan?: ModelEntry; moons?: ModelEntry; fmn
     if (named) return cands.find((m) => m.name === named);
     return [...cands].sort((a, b) => b.steps - a.steps)[0];
   };
-  const gans = models.filter((m) => m.family === 'gan');
+  const gans = models.filter((m) => m.type === 'gan');
   const conditional = gans.filter((m) => m.numClasses > 0);
   return {
     gan: best(conditional.length && !q.get('gan') ? conditional : gans, 'gan'),
-    moons: best(models.filter((m) => m.family === 'maf' && m.dims === 2), 'moons'),
-    fmnist: best(models.filter((m) => m.family === 'maf' && m.dims === 784), 'image'),
+    moons: best(models.filter((m) => m.type === 'flow' && m.dims === 2 && !m.image), 'moons'),
+    fmnist: best(models.filter((m) => m.type === 'flow' && m.image !== undefined), 'image'),
   };
 }
 
