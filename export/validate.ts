@@ -77,7 +77,7 @@ function int64(labels: Int32Array): BigInt64Array {
 }
 
 export interface RealImages {
-  /** Pixels in the model's range ([-1, 1]), NHWC = NCHW for one channel, [n * 784]. */
+  /** Pixels in the model's range ([-1, 1]), NHWC = NCHW for one channel, [n * H * W * C] of the model's image shape. */
   pixels: Float32Array;
   labels: Int32Array;
   n: number;

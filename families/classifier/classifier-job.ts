@@ -27,15 +27,17 @@ export interface ClassifierJobInput {
   reference: string;
 }
 
-/** tfjs logits and features of images [n * 784] (inference mode), batched. */
+/** tfjs logits and features of images [n * H * W * C] (inference mode), batched. */
 function tfOutputs(def: ClassifierDefinition, params: Params, x: Float32Array, n: number): { logits: Float32Array; features: Float32Array } {
   const k = def.config.numClasses;
   const f = def.config.features;
+  const [h, w, c] = def.imageShape;
+  const px = h * w * c;
   const logits = new Float32Array(n * k);
   const features = new Float32Array(n * f);
   for (let s = 0; s < n; s += TF_BATCH) {
     const m = Math.min(TF_BATCH, n - s);
-    const out = tf.tidy(() => classify(def, params, tf.tensor4d(x.subarray(s * 784, (s + m) * 784), [m, 28, 28, 1]), { training: false }));
+    const out = tf.tidy(() => classify(def, params, tf.tensor4d(x.subarray(s * px, (s + m) * px), [m, h, w, c]), { training: false }));
     logits.set(out.logits.dataSync() as Float32Array, s * k);
     features.set(out.features.dataSync() as Float32Array, s * f);
     tf.dispose([out.logits, out.features]);
@@ -49,11 +51,13 @@ export async function classifierParity(def: ClassifierDefinition, params: Params
   const checks: ParityCheck[] = [];
   const compare = async (x: Float32Array, m: number, what: string) => {
     const want = tfOutputs(def, params, x, m);
-    const got = await runOrt(bytes, { x: { data: x, dims: [m, 1, 28, 28] } }, 2);
+    const [h, w, c] = def.imageShape;
+    const got = await runOrt(bytes, { x: { data: x, dims: [m, c, h, w] } }, 2);
     checks.push({ file: CLASSIFIER_FILE, output: 'logits', inputs: what, n: m, maxAbsError: maxAbsDiff(got.logits.data, want.logits), tolerance: TOLERANCE.logit });
     checks.push({ file: CLASSIFIER_FILE, output: 'features', inputs: what, n: m, maxAbsError: maxAbsDiff(got.features.data, want.features), tolerance: TOLERANCE.logit });
   };
-  await compare(rng.fillUniform(new Float32Array(n * 784), -1, 1), n, `${n} images ~ U[-1, 1]`);
+  const [h, w, c] = def.imageShape;
+  await compare(rng.fillUniform(new Float32Array(n * h * w * c), -1, 1), n, `${n} images ~ U[-1, 1]`);
   if (opts.real) await compare(opts.real.pixels, opts.real.n, opts.real.what);
   return checks;
 }

@@ -208,6 +208,7 @@ export async function trainClassifier(flags: TrainFlags): Promise<ClassifierRunR
       meta: { run: 'classifier', backend: flags.backend },
       progress: flags.progress,
       resumeCommand: flags.resumeCommand,
+      stopAfterSteps: flags.stopAfterSteps,
     });
     return await scoreOnTest(flags, def, params, result, stepsPerEpoch, config);
   } finally {

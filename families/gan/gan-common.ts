@@ -246,6 +246,7 @@ export async function trainGanModel(variant: GanVariant, flags: TrainFlags): Pro
     meta: { run: model, backend: flags.backend, classes: CLASS_NAMES },
     progress: flags.progress,
     resumeCommand: flags.resumeCommand,
+    stopAfterSteps: flags.stopAfterSteps,
   });
 
   // The grid of the last weights: samples-final.png when the run completed, else under its step number.
@@ -253,6 +254,10 @@ export async function trainGanModel(variant: GanVariant, flags: TrainFlags): Pro
   const gridName = result.status === 'completed' ? 'samples-final.png' : `samples-step${String(result.step).padStart(6, '0')}.png`;
   writeGrid(path.join(flags.runDir, gridName), finalSamples, def.imageShape);
   writeGrid(path.join(flags.runDir, 'samples.png'), finalSamples, def.imageShape);
+  // The run owns its variables: release them so another run can start in the same process.
+  optD.dispose();
+  optG.dispose();
+  params.forEach((v) => v.dispose());
 
   const secondsPerEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null;
   const stepsPerSecond = msTimed > 0 ? (stepsTimed * 1000) / msTimed : null;

@@ -52,7 +52,7 @@ export function realTestImages(n: number, dataDir?: string): RealImages | string
   const test = readSplit(loc, 'test');
   const m = Math.min(n, test.n);
   return {
-    pixels: toSymmetric(test.images.subarray(0, m * 784)),
+    pixels: toSymmetric(test.images.subarray(0, m * test.rows * test.cols)),
     labels: Int32Array.from(test.labels.subarray(0, m)),
     n: m,
     what: `${m} Fashion-MNIST test images (pixels / 127.5 - 1)`,

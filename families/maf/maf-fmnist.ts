@@ -270,6 +270,7 @@ async function trainAndEvaluate(
     meta: { run: 'maf-fmnist', backend: flags.backend },
     progress: flags.progress,
     resumeCommand: flags.resumeCommand,
+    stopAfterSteps: flags.stopAfterSteps,
   });
 
   let test: LikelihoodReport | null = null;

@@ -131,6 +131,7 @@ async function trainAndEvaluate(
     meta: { run: 'maf-moons', backend: flags.backend },
     progress: flags.progress,
     resumeCommand: flags.resumeCommand,
+    stopAfterSteps: flags.stopAfterSteps,
   });
 
   let testLogLik: number | null = null;

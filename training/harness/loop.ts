@@ -141,6 +141,8 @@ export interface TrainingSpec {
   /** Extra JSON-able facts for the checkpoint (e.g. data normalisation); the loop adds its own under `harness`. */
   meta?: Record<string, unknown>;
   signal?: AbortSignal;
+  /** Stop as if interrupted once this many steps are done (tests of resume: the same run, cut short). */
+  stopAfterSteps?: number;
   /** Handle SIGINT/SIGTERM as described above (default true; tests pass false and use `signal`). */
   handleSignals?: boolean;
   progress?: ProgressMode;
@@ -425,6 +427,7 @@ export async function runTraining(spec: TrainingSpec): Promise<TrainingResult> {
 
       // Let a pending SIGINT/SIGTERM handler run before deciding whether to stop.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (spec.stopAfterSteps !== undefined && step >= spec.stopAfterSteps) stopper.abort();
       const done = step >= total;
       const interrupted = !done && stopper.signal.aborted;
       if (done && Object.keys(h.interval.sum).length) {

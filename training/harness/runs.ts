@@ -30,6 +30,8 @@ export interface TrainFlags {
   /** The tfjs backend in use (initBackend's answer). */
   backend: string;
   progress: ProgressMode;
+  /** Stop as if interrupted after this many steps (pass it to runTraining as stopAfterSteps; tests of resume). */
+  stopAfterSteps?: number;
   /** The command line that resumes this run; pass it to runTraining as resumeCommand. */
   resumeCommand: string;
 }
