@@ -49,7 +49,7 @@ export interface TrainingBench {
 
 export interface FamilyContract {
   /** Which of `runs` the contract trains, and its tiny settings: --set values and the batch. It is trained for a few
-   *  steps through the run's own `train` with the CLI's flags on the cpu backend, with `data` a small fake
+   *  steps through the run's own `train` with the CLI's flags on the wasm backend, with `data` a small fake
    *  Fashion-MNIST folder the test writes (runs on synthetic data, like moons, ignore it). Seconds, not minutes. */
   run: string;
   set?: Record<string, string>;

@@ -20,7 +20,7 @@ export const family: Family = {
     // The conditional variant: it covers the label checks and the projection head on top of the shared networks.
     run: 'cgan',
     set: { gridEvery: '1000' },
-    batch: 8,
+    batch: 4,
     load(ck) {
       const def = ganDefinition(ganNetConfigOf(ck.config, 'contract checkpoint'));
       const { gen, disc } = initGanParams(def, new Random(0));

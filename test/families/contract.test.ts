@@ -3,7 +3,7 @@
  *
  * The contract every registered family (families/registry.ts) keeps, checked from its Family object alone, so a new
  * family is tested by being registered. Each family names one of its runs and tiny settings (`contract`); the run is
- * trained through its own `train` with the CLI's flags on the cpu backend, on a small fake Fashion-MNIST folder.
+ * trained through its own `train` with the CLI's flags on the wasm backend (one thread), on a small fake Fashion-MNIST folder.
  *
  *  - every family: the checkpoint carries the family's kind and the registry maps it back; training 2 steps straight,
  *    and the same run interrupted after 1 step then resumed, give byte-identical tensors, optimizer state and random state; export through the
@@ -54,7 +54,7 @@ function flags(f: Family, runDir: string, steps: number, resume: boolean, stopAf
     checkpointEvery: 1,
     logEvery: 1,
     set: c.set ?? {},
-    backend: 'cpu',
+    backend: 'wasm',
     progress: 'none',
     resumeCommand: 'contract test',
     ...(stopAfterSteps !== undefined ? { stopAfterSteps } : {}),
@@ -167,7 +167,7 @@ function classifierChecks(model: ContractClassifier): void {
 }
 
 beforeAll(async () => {
-  await initBackend({ backend: 'cpu', quiet: true });
+  await initBackend({ backend: 'wasm', threads: 1, quiet: true });
   writeFakeSet(dataDir, 64, 20);
 });
 
@@ -220,7 +220,7 @@ describe.each(families().map((f) => [f.name, f] as const))('family %s', (_name, 
   });
 
   test('export: parity within bounds, a valid card, loaded by the runtime API of its type', async () => {
-    const rj = await jobFromRun(straight, { which: 'last', parityN: 20, noRealData: true, reference: 'tfjs cpu' });
+    const rj = await jobFromRun(straight, { which: 'last', parityN: 20, noRealData: true, reference: 'tfjs wasm' });
     const out = path.join(root, 'models', family.name);
     try {
       expect(rj.job.family).toBe(family.name);
