@@ -292,7 +292,7 @@ function tensor(where: string, g: GraphCard, side: 'inputs' | 'outputs', name: s
 }
 
 export function ganSpec(card: ModelCard, where: string): GanSpec {
-  if (card.type !== 'gan') fail(where, `is a ${card.family} model (type ${card.type}), not a GAN${card.type === 'flow' ? ': load it as a Flow' : ''}`);
+  if (card.type !== 'gan') fail(where, `is a ${card.family} model (${card.variant ?? card.kind}), not a GAN${card.type === 'flow' ? ': load it as a Flow' : ''}`);
   const gen = card.files.find((f) => f.role === 'generator');
   if (!gen) fail(where, 'model card lists no generator file');
   const im = card.image!;
@@ -353,7 +353,7 @@ export function transformOfDetails(details: Record<string, unknown>, d: number, 
 }
 
 export function flowSpec(card: ModelCard, where: string): FlowSpec {
-  if (card.type !== 'flow') fail(where, `is a ${card.family} model (type ${card.type}), not a flow${card.type === 'gan' ? ': load it as a GanSampler' : ''}`);
+  if (card.type !== 'flow') fail(where, `is a ${card.family} model (${card.variant ?? card.kind}), not a flow${card.type === 'gan' ? ': load it as a GanSampler' : ''}`);
   const d = card.latentSize;
   const lp = card.files.find((f) => f.role === 'log_prob');
   const sm = card.files.find((f) => f.role === 'sample');
@@ -393,7 +393,7 @@ export interface ClassifierSpec {
 }
 
 export function classifierSpec(card: ModelCard, where: string): ClassifierSpec {
-  if (card.type !== 'classifier') fail(where, `is a ${card.family} model (type ${card.type}), not a classifier`);
+  if (card.type !== 'classifier') fail(where, `is a ${card.family} model (${card.variant ?? card.kind}), not a classifier`);
   const g = card.files.find((f) => f.role === 'classifier');
   if (!g) fail(where, 'model card lists no classifier file');
   const fe = card.featureExtractor;
