@@ -43,6 +43,8 @@ export interface TrainingBench {
   workload(batch?: number): Workload;
   /** Batch sizes of this run's `dgm gpu-check` row (hardware GPU, software emulation); absent: no gpu-check row. */
   gpuCheck?: { batch: number; softwareBatch: number };
+  /** Cheap enough to time on the plain-JavaScript (cpu) backend too (image models take minutes per step there). */
+  onCpu?: boolean;
   /** Variables that stay zero by construction (e.g. biases before batch norm): the cross-backend step tests skip them. */
   structurallyZero?(): string[];
 }

@@ -13,7 +13,7 @@ import { findNodeAdapter } from '../../training/webgpu';
 import { generatorWorkload, InferenceWorkload, MADE_784, MAF_FMNIST, mafLogProbWorkload, mafSamplerWorkloads } from './inference-workloads';
 import { benchInference, InferenceRow } from './sampling';
 import { OpTime, profileOrt, TimingOptions } from './timing';
-import { TrainingModel, trainingWorkload } from './training-workloads';
+import { TrainingModel, trainingOnCpu, trainingWorkload } from './training-workloads';
 
 export const BENCH_FORMAT = 'dgm-bench/1';
 
@@ -236,8 +236,8 @@ async function trainingPart(o: BenchOptions, report: BenchReport): Promise<void>
       continue;
     }
     for (const m of o.trainingModels) {
-      // The plain-JavaScript backend takes minutes per step of the image models; only the 2-D flow is timed there.
-      if (c.backend === 'cpu' && m !== 'maf-moons') {
+      // The plain-JavaScript backend takes minutes per step of the image models; only the runs marked onCpu are timed there.
+      if (c.backend === 'cpu' && !trainingOnCpu(m)) {
         report.training.push({ model: m, title: m, backend: c.label, batch: 0, note: 'skipped (plain JavaScript: minutes per step)' });
         continue;
       }

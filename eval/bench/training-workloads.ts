@@ -31,6 +31,11 @@ export function structurallyZero(model: TrainingModel): string[] {
   return benchOf(model).structurallyZero?.() ?? [];
 }
 
+/** Whether `model`'s step is cheap enough to time on the plain-JavaScript backend. */
+export function trainingOnCpu(model: TrainingModel): boolean {
+  return benchOf(model).onCpu === true;
+}
+
 /** gpu-check's training rows: [run, batch] for a hardware GPU or for a software emulation (smaller batches). */
 export function gpuCheckPlans(software: boolean): [TrainingModel, number][] {
   return benchRuns().flatMap((r) => (r.bench.gpuCheck ? [[r.run, software ? r.bench.gpuCheck.softwareBatch : r.bench.gpuCheck.batch] as [TrainingModel, number]] : []));

@@ -18,7 +18,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
 import { ApplyOptions, applyStack, initParams, LayerSpec, Params, Stack } from '../../training/nets/layers';
 
-export const CLASSIFIER_IMAGE_SHAPE = [28, 28, 1] as const;
+/** The data's image shape (training/data/fashion-mnist.ts), which the network's layer sizes are built for. */
+import { IMAGE_SHAPE as CLASSIFIER_IMAGE_SHAPE } from '../../training/data/fashion-mnist';
+export { CLASSIFIER_IMAGE_SHAPE };
 
 export interface ClassifierConfig {
   numClasses: number;

@@ -8,7 +8,8 @@ import { discriminatorGraph } from './discriminator';
 import { generatorGraph } from './generator';
 import { ExportJob } from '../../export/export-model';
 import { WeightMap } from '../../export/lower/types';
-import { RealImages, ganParity } from '../../export/validate';
+import { RealImages } from '../../export/validate';
+import { ganParity } from './gan-parity';
 
 export const GAN_FILES = { generator: 'model.onnx', discriminator: 'discriminator.onnx' } as const;
 

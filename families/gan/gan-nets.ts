@@ -13,7 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
 import { ApplyOptions, applyStack, initParams, LayerSpec, Params, Stack } from '../../training/nets/layers';
 
-export const IMAGE_SHAPE = [28, 28, 1] as const;
+/** The data's image shape (training/data/fashion-mnist.ts), which the course networks' layer sizes are built for. */
+import { IMAGE_SHAPE } from '../../training/data/fashion-mnist';
+export { IMAGE_SHAPE };
 
 /** How the discriminator turns the trunk features phi(x) [N, F] into one logit per example. */
 export type HeadKind = 'dense' | 'projection' | 'miyato';

@@ -30,6 +30,6 @@ function mafWorkload(run: string, config: MafConfig, batch = 100, seed = 2): Wor
 const config = (inputSize: number, d: { hidden: number; nHidden: number; flows: number }): MafConfig => ({ inputSize, hiddenSize: d.hidden, nHidden: d.nHidden, nFlows: d.flows });
 
 export const MAF_BENCH: Record<string, TrainingBench> = {
-  'maf-moons': { workload: (batch) => mafWorkload('maf-moons', config(2, MAF_MOONS_DEFAULTS), batch) },
+  'maf-moons': { workload: (batch) => mafWorkload('maf-moons', config(2, MAF_MOONS_DEFAULTS), batch), onCpu: true },
   'maf-fmnist': { workload: (batch) => mafWorkload('maf-fmnist', config(784, MAF_FMNIST_DEFAULTS), batch), gpuCheck: { batch: 100, softwareBatch: 10 } },
 };

@@ -6,7 +6,7 @@ import { mafDensityGraph } from './maf-log-prob';
 import { mafSampleGraph } from './maf-sample-loop';
 import { ExportJob } from '../../export/export-model';
 import { WeightMap } from '../../export/lower/types';
-import { mafParity } from '../../export/validate';
+import { mafParity } from './maf-parity';
 import { transformOfDetails } from '../../runtime/core/card';
 import { divergenceBound } from '../../runtime/core/flow';
 

@@ -34,6 +34,9 @@ export const CLASS_NAMES: readonly string[] = Object.freeze([
   'Ankle boot',
 ]);
 
+/** The images' shape [height, width, channels]: what the image models are built for. */
+export const IMAGE_SHAPE = [28, 28, 1] as const;
+
 export type Split = 'train' | 'test';
 export type FileKey = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
 export const FILE_KEYS: readonly FileKey[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
