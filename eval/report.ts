@@ -67,8 +67,9 @@ export function evalMarkdown(r: EvalReport, comparison?: string): string {
     L.push(`| accuracy | ${f.perClass.map((v) => pct(v)).join(' | ')} |`, '');
   }
   if (!conditional.length) {
-    const cg = r.gans.find((g) => g.name === 'cgan');
-    if (cg) L.push('## Class fidelity', '', `cgan: ${cg.status}.`, '');
+    // Which GANs are conditional is known only from an evaluated card: name the ones that were not evaluated.
+    const pending = r.gans.filter((g) => g.status !== 'evaluated');
+    if (pending.length) L.push('## Class fidelity', '', `no conditional GAN evaluated (${pending.map((g) => `${g.name}: ${g.status}`).join(', ')}).`, '');
   }
 
   L.push('## Flows: test log-likelihood', '');
