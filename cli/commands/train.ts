@@ -1,5 +1,5 @@
 /**
- * `dgm train <model>`: the common flags of every training run, then the model's run from training/runs.
+ * `dgm train <model>`: the common flags of every training run, then the model's run, found in the family registry (families/registry.ts).
  * Exit codes: 0 finished (or stopped early), 130 interrupted (checkpoint saved; the message says how to resume),
  * 1 on errors and when a loss became NaN/infinite.
  */
