@@ -4,7 +4,7 @@
  * kernel and bias, and input/output feature permutations (see types.ts) are applied to the kernel's rows/columns.
  * `denseOp` is the one lowering of a dense layer's product, shared with `dgm convert`'s Dense (tfjs-layers/dense.ts).
  */
-import { maskOf } from '../../training/nets/layers';
+import { LayerSpec, maskOf } from '../../training/nets/layers';
 import { StaircasePlan, staircasePlan, staircaseProducts } from '../../training/nets/staircase';
 import { GraphBuilder, attr } from '../onnx/graph-builder';
 import { batchNormAffine } from './batch-norm';
@@ -76,14 +76,20 @@ export const lowerDense: Lowering<'dense'> = (ctx, layer, x, plan) => {
  *  batch 256 against 82-109 ms as one Gemm a layer (alternating runs), 4.1-4.5 against 5.3-6.4 ms at batch 1. */
 const STAIRCASE = { minSize: 1 << 16, maxWork: 0.8, maxProducts: 32, block: 256 };
 
-export const lowerMaskedDense: Lowering<'maskedDense'> = (ctx, layer, x, plan) => {
-  const nIn = layer.inDegrees.length;
-  const nOut = layer.outDegrees.length;
-  const kernel = getWeight(ctx, `${layer.name}.kernel`, [nIn, nOut]).data;
-  const bias = getWeight(ctx, `${layer.name}.bias`, [nOut]).data;
+/** A masked layer's kernel with its mask (layers.ts maskOf) multiplied in: [nIn, nOut] row-major. */
+export function maskedKernel(ctx: LowerContext, layer: Extract<LayerSpec, { kind: 'maskedDense' }>): Float32Array {
+  const kernel = getWeight(ctx, `${layer.name}.kernel`, [layer.inDegrees.length, layer.outDegrees.length]).data;
   const mask = maskOf(layer);
   const masked = new Float32Array(kernel.length);
   for (let k = 0; k < kernel.length; k++) masked[k] = kernel[k] * mask[k];
+  return masked;
+}
+
+export const lowerMaskedDense: Lowering<'maskedDense'> = (ctx, layer, x, plan) => {
+  const nIn = layer.inDegrees.length;
+  const nOut = layer.outDegrees.length;
+  const masked = maskedKernel(ctx, layer);
+  const bias = getWeight(ctx, `${layer.name}.bias`, [nOut]).data;
   if (x.layout === 'vec' && x.features === nIn && !x.perm && !plan.foldBn && isIdentity(plan.outPerm) && nIn * nOut >= STAIRCASE.minSize) {
     const steps = staircasePlan(layer.inDegrees, layer.outDegrees, layer.strict, { block: STAIRCASE.block });
     if (steps.work <= STAIRCASE.maxWork && staircaseProducts(steps) <= STAIRCASE.maxProducts) return staircase(ctx, layer.name, masked, bias, steps, x.name);
