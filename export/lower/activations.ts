@@ -20,6 +20,13 @@ export type Activation =
   | { op: 'clip'; min: number; max: number }
   | { op: 'thresholdedRelu'; theta: number };
 
+/** Every op `activationOp` lowers: the strings, plus the parametrised forms of the activation layers. */
+export const ACTIVATION_OPS = [...ACTIVATIONS, 'leakyRelu', 'clip', 'thresholdedRelu'] as const;
+// ACTIVATION_OPS lists exactly the ops of `Activation` (a compile error otherwise).
+type Mismatch = Exclude<(typeof ACTIVATION_OPS)[number], Activation['op']> | Exclude<Activation['op'], (typeof ACTIVATION_OPS)[number]>;
+const opsListed: [Mismatch] extends [never] ? true : never = true;
+void opsListed;
+
 export function isActivationName(v: unknown): v is ActivationName {
   return typeof v === 'string' && (ACTIVATIONS as readonly string[]).includes(v);
 }
