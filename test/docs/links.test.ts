@@ -95,6 +95,7 @@ describe('documentation links', () => {
 
   test('slug follows GitHub: punctuation dropped, spaces to hyphens', () => {
     expect(slug("maf-moons and the course's MADE(2, 100, 1)")).toBe('maf-moons-and-the-courses-made2-100-1');
-    expect(slug('The runs view: `dgm serve` tab *Training runs* (#runs)')).toBe('the-runs-view-dgm-serve-tab-training-runs-runs');
+    expect(slug('The runs view (`dgm serve`, tab *Training runs*, `/#runs`)')).toBe('the-runs-view-dgm-serve-tab-training-runs-runs');
+    expect(slug('`dgm convert`: any tfjs-layers model to ONNX')).toBe('dgm-convert-any-tfjs-layers-model-to-onnx');
   });
 });
