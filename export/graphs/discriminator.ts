@@ -7,6 +7,7 @@
 import { GanDefinition, headTerms, termNeedsLabel } from '../../training/nets/gan-nets';
 import { GraphBuilder, attr } from '../onnx/graph-builder';
 import { DataType } from '../onnx/proto';
+import { embeddingOp } from '../lower/embedding';
 import { lowerStack, stackInput } from '../lower/stack';
 import { LowerContext, Value, WeightMap, getWeight } from '../lower/types';
 import { BuiltGraph, TensorDesc } from './built-graph';
@@ -45,7 +46,7 @@ export function discriminatorGraph(def: GanDefinition, weights: WeightMap, model
       for (let r = 0; r < k; r++) for (let j = 0; j < f; j++) p[r * f + j] = table[r * f + perm[j]];
       table = p;
     }
-    const e = g.op('Gather', [g.weight(t.embedding.name, table, [k, f]), label!], { axis: attr.int(0) }, 'embed');
+    const e = embeddingOp(g, g.weight(t.embedding.name, table, [k, f]), label!, 'embed');
     return g.op('ReduceSum', [g.op('Mul', [e, phi.name], {}, 'embed_phi'), g.int64s([1])], { keepdims: attr.int(0) }, 'class_term');
   });
   const logit = lowered.reduce((a, b) => g.op('Add', [a, b], {}, 'logit_sum'));
