@@ -288,9 +288,13 @@ class TrainPage {
     this.exportEl.textContent = 'exporting: parity with tfjs on onnxruntime-web…';
     const t0 = performance.now();
     // The parity reference on the cpu backend, loaded from the weights as dgm export loads a checkpoint.
+    // Its variables take the trained ones' names (tfjs registers variables by name), so those go first; the
+    // reference becomes the run's parameters afterwards.
     const trainBackend = tf.getBackend();
+    for (const v of run.params.values()) v.dispose();
     await tf.setBackend('cpu');
     const params = initMafParams(run.def, new Random(0));
+    run.params = params;
     for (const t of trained.tensors) params.get(t.name)!.assign(tf.tensor(t.data, t.shape));
     try {
       const facts = (await (await fetch('/api/train-page/facts')).json()) as { commit: string; dirty: boolean };
@@ -309,7 +313,6 @@ class TrainPage {
       this.links(files);
       setState(this.exportEl, 'done');
     } finally {
-      for (const v of params.values()) v.dispose();
       await tf.setBackend(trainBackend);
     }
     await this.sampleOnnx();
