@@ -256,7 +256,7 @@ class TrainPage {
     const rows = chartRows(run.records, 'page');
     const { vega, vegaLite } = await chartLibraries();
     if (!this.view) {
-      const spec = { ...panelSpec('loss', ['nll'], rows, { width: 480, height: 200 }), config: CHART_CONFIG };
+      const spec = { ...panelSpec("loss", ["nll"], rows, { width: 400, height: 200 }), config: CHART_CONFIG };
       this.lossEl.textContent = '';
       this.view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'svg', container: this.lossEl });
     }
