@@ -134,8 +134,9 @@ class TrainPage {
     $('train-stop').addEventListener('click', () => (this.stopAsked = true));
     $('export-run').addEventListener('click', () => void this.exportNow().catch((e) => this.fail(this.exportEl, this.exportEl, e)));
     void webgpuAdapter().then((a) => {
-      $('train-env').textContent = a ? `WebGPU adapter: ${a.name}${a.software ? " (software)" : ""}` : 'no WebGPU adapter in this browser: wasm trains here';
-      if (!a) $<HTMLSelectElement>('train-backend').value = 'wasm';
+      // As the models page's 'auto': WebGPU when the adapter is hardware; a software one (SwiftShader) is far slower than wasm.
+      $('train-env').textContent = a ? `WebGPU adapter: ${a.name}${a.software ? ' (software: wasm is the default here)' : ''}` : 'no WebGPU adapter in this browser: wasm trains here';
+      if (!a || a.software) $<HTMLSelectElement>('train-backend').value = 'wasm';
     });
   }
 
@@ -256,7 +257,7 @@ class TrainPage {
     const rows = chartRows(run.records, 'page');
     const { vega, vegaLite } = await chartLibraries();
     if (!this.view) {
-      const spec = { ...panelSpec("loss", ["nll"], rows, { width: 400, height: 200 }), config: CHART_CONFIG };
+      const spec = { ...panelSpec('loss', ['nll'], rows, { width: 400, height: 200 }), config: CHART_CONFIG };
       this.lossEl.textContent = '';
       this.view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'svg', container: this.lossEl });
     }
