@@ -103,7 +103,7 @@ bench-backends: build
 # Quality figures -> reports/eval.json + reports/eval.md (tables and sample grids): the classifier's test accuracy,
 # FID-FMNIST / KID of each exported GAN (10000 samples vs the 10000 test images, with the real-train floor), class
 # fidelity of cgan, test log-likelihood and bits/dim of the flows; models not exported are listed as not trained.
-# eval-classifier trains (runs/classifier, 8 epochs, ~4.5 min on wasm) and exports (models/classifier) the classifier whose
+# eval-classifier trains (runs/classifier, 8 epochs; time: docs/benchmarks.md) and exports (models/classifier) the classifier whose
 # penultimate layer is the feature space, when it is missing. EVAL_ARGS adds flags (dgm eval --help).
 EVAL_ARGS ?=
 eval-classifier: build
@@ -115,7 +115,7 @@ eval: eval-classifier
 # Speed -> reports/bench.json + reports/bench.md: images/s of the generators and MAF log_prob / sampler at batch
 # 1..1024 on onnxruntime-node (1, 2 threads) and tfjs wasm, training steps/s of every model on every tfjs backend, and
 # the targets against PyTorch timed in the same run by TORCH_REF (skipped with a message when the script or PyTorch is
-# missing: make bench-deps installs PyTorch). SPEED_ARGS adds flags (dgm bench speed --help). Takes ~15-30 min.
+# missing: make bench-deps installs PyTorch). SPEED_ARGS adds flags (dgm bench speed --help). Run time: docs/benchmarks.md.
 TORCH_REF ?= ../shared/tools/torch_reference.py
 SPEED_ARGS ?=
 bench: build

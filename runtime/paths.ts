@@ -18,8 +18,8 @@ export function projectRoot(): string {
  * The onnxruntime-web build every page loads (runtime/app/index.html's import map names the same file): the JSEP
  * build, the package's default export, with WebGPU through JS kernels and the full wasm CPU provider.
  *
- * Not the native WebGPU build (`onnxruntime-web/webgpu`, ort.webgpu.min.mjs), although it measured ~3x faster on
- * SwiftShader: its wasm binary carries a reduced CPU kernel set without float64 Cast, and the exported MAF log_prob
+ * Not the native WebGPU build (`onnxruntime-web/webgpu`, ort.webgpu.min.mjs), although it measured faster on
+ * SwiftShader (docs/benchmarks.md): its wasm binary carries a reduced CPU kernel set without float64 Cast, and the exported MAF log_prob
  * graphs sum in float64, so it cannot create their sessions on any provider ("Could not find an implementation for
  * Cast(13)" on wasm, "Provider type for Cast node ... is not set" on webgpu). JSEP places those nodes on its CPU
  * provider and runs every exported graph.

@@ -61,8 +61,8 @@ export const lowerDense: Lowering<'dense'> = (ctx, layer, x, plan) => {
 
 /** Masked layers at least this big (rows x cols) are lowered as a staircase when it keeps at most `maxWork` of the
  *  dense product's multiply-adds in at most `maxProducts` products; others stay one Gemm (extra nodes would cost
- *  more than the zeros they skip). On onnxruntime-node, 1 thread, the 5-flow maf-fmnist log_prob took 66-90 ms at
- *  batch 256 against 82-109 ms as one Gemm a layer (alternating runs), 4.1-4.5 against 5.3-6.4 ms at batch 1. */
+ *  more than the zeros they skip). The staircase made the maf-fmnist log_prob graph smaller and faster on
+ *  onnxruntime-node at batch 1 and 256 (docs/findings.md). */
 const STAIRCASE = { minSize: 1 << 16, maxWork: 0.8, maxProducts: 32, block: 256 };
 
 export const lowerMaskedDense: Lowering<'maskedDense'> = (ctx, layer, x, plan) => {

@@ -35,7 +35,7 @@ export interface MadeConfig {
   seed?: number;
   /**
    * B > 0: the log-scale is alpha = B tanh(a / B) of the network's output a, so |alpha| <= B in training, density
-   * and sampling alike (absent: alpha = a). An unbounded alpha lets a sampled row run away (training/runs/maf-fmnist.md).
+   * and sampling alike (absent: alpha = a). An unbounded alpha lets a sampled row run away (docs/maf-fmnist.md).
    */
   logScaleBound?: number;
   /**

@@ -7,8 +7,7 @@
  * Pure data from the degrees. The ONNX export lowers big masked layers of inference graphs this way
  * (export/lower/dense.ts), where the weights are constants packed once. tfjs training does not: on the wasm backend
  * every product's right-hand operand is packed anew each step, and the staircase's many smaller products measured
- * no faster than one dense product (MADE 784-1024-1024-1568 step at batch 256, 2 threads: 297-306 ms dense against
- * 301-310 ms with blocks of 128 or 256).
+ * no faster than one dense product (docs/benchmarks.md).
  */
 
 export interface Range {

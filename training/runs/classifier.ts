@@ -46,9 +46,8 @@ export const CLASSIFIER_RUN_DEFAULTS = {
   channels2: 32,
   convBatchNorm: false,
 };
-// 5 epochs scored 92.03% on the test set when this run was written, and 91.92% (val 92.20%) after later kernel
-// changes altered float32 rounding, under the eval issue's 92%; 8 epochs: val 93.10%, test 92.65% (2026-11-23,
-// 33 s per epoch on 2 wasm threads).
+// 8 epochs: 5 scored barely above the eval issue's 92% test accuracy, and under it once later kernel changes moved
+// float32 rounding (figures: docs/findings.md).
 const DEFAULT_EPOCHS = 8;
 const DEFAULT_BATCH = 128;
 const EVAL_BATCH = 500;

@@ -46,7 +46,7 @@ const D = 784;
 
 export const MAF_FMNIST_DEFAULTS = {
   /** At least D - 1 = 783: hidden degrees are k mod (D-1), and with fewer units the higher pixels reach no output
-   *  (madeUnseenInputs). Hidden 256 trained to 3.94 bits/dim in 6 epochs; 1024 is ~4x the compute per step. */
+   *  (madeUnseenInputs); 1024 is ~4x the compute per step of 256 and trains to lower bits/dim (docs/maf-fmnist.md). */
   hidden: 1024,
   nHidden: 1,
   flows: 5,
@@ -62,10 +62,10 @@ export const MAF_FMNIST_DEFAULTS = {
   /** B > 0: log-scales B tanh(a / B) (made.ts); 0: unbounded (every run so far). */
   logScaleBound: 0,
   /** S > 0: every MADE's network reads S tanh(h / S) (made.ts conditionerBound); 0: it reads h (the runs before
-   *  2026-11-23's 32-epoch ones). Without it, runs past ~12 epochs let a few test images own the mean. */
+   *  the 32-epoch default). Without it, longer runs let a few test images own the mean (docs/maf-fmnist.md). */
   conditionerBound: 4,
   /** 1: mirror training images left-right with probability 1/2, footwear excepted (training/data/mirror.ts); 0: never.
-   *  It delays the overfitting that stopped the S = 6 run at val 3.5228. */
+   *  It delays the overfitting that stopped the S = 6 run (docs/maf-fmnist.md). */
   mirror: 1,
   lambda: DEFAULT_LOGIT_LAMBDA,
   /** Images held out of the 60000 for validation. */
@@ -78,9 +78,8 @@ export const MAF_FMNIST_DEFAULTS = {
   samples: 36,
   dataSeed: 0,
 };
-// Sized to train in about an hour on this 2-core machine: with hidden 1024 an epoch of 500 steps took 106-138 s on
-// 2 wasm threads on 2026-11-23 (32 epochs: 63 min of training, test 3.4883 bits/dim; training/runs/maf-fmnist.md).
-// The same machine has been 3x slower on other days (353-403 s per epoch), when 9 epochs filled the hour.
+// Sized to train in about an hour on a 2-core machine on 2 wasm threads (epoch times and what longer or shorter runs
+// gave: docs/maf-fmnist.md, docs/benchmarks.md).
 const DEFAULT_EPOCHS = 32;
 const DEFAULT_BATCH = 100;
 const FIGURE_SEED = 4321;

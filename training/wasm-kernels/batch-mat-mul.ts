@@ -1,10 +1,10 @@
 /**
  * BatchMatMul through XNNPACK's GEMM. Upstream's wasm kernel reaches XNNPACK only when neither operand is transposed
- * and the batch is 1; otherwise it runs a scalar loop at ~1-2 GFLOP/s, and every matMul gradient transposes. We
+ * and the batch is 1; otherwise it runs a scalar loop (docs/benchmarks.md), and every matMul gradient transposes. We
  * materialise what the fast path needs with our SIMD Transpose (transpose.ts).
  *
  * XNNPACK packs its right-hand operand for each new tensor, and ours are new every step (weights change, masked
- * weights are products). Packing ran ~9 ns an element here, about three times our transpose, so the plan is chosen
+ * weights are products). Packing costs about three times our transpose per element, so the plan is chosen
  * by elements moved, packs weighted 3 to 1:
  *   direct      C   = op(A) op(B):        transpose A if tA (mk), B if tB (kn); pack op(B) (kn)
  *   swapped     C^T = op(B)^T op(A)^T:    transpose B unless tB (kn), A unless tA (mk); pack op(A)^T (mk);
@@ -26,7 +26,7 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
-/** Cost of packing one element relative to transposing it (measured: ~9 against ~3 ns). */
+/** Cost of packing one element relative to transposing it (measured: docs/benchmarks.md). */
 export const PACK_COST = 3;
 
 /** Elements moved by each plan, packs weighted by PACK_COST; exported for the tests. */

@@ -12,8 +12,8 @@
  * The phase convolutions produce Cin channels; with very few (a first layer on 1-channel images) XNNPACK's GEMM
  * runs nearly empty and the per-pixel interleave dominates, so below PHASES_MIN_CHANNELS input channels we use one
  * GEMM instead, cols = dy [N*OH*OW, Cout] x W^T [Cout, KH*KW*Cin], followed by a col2im scatter-add of each row
- * of cols into the input window it came from. (Measured on the course GAN's layers: the phases take ~2/3 of the
- * GEMM's time for 32 channels and ~7x longer for 1.)
+ * of cols into the input window it came from. (Measured on the course GAN's layers, the phases win at 32 channels
+ * and lose badly at 1: docs/benchmarks.md.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm, dispose, heapF32, input, reshape, run, runUpstream, transpose } from './calls';

@@ -2,8 +2,8 @@
  * Strided block copies inside the tfjs wasm heap with WebAssembly's bulk `memory.copy`, one per row.
  *
  * Upstream's wasm Slice reads its input with `readSync`, which copies the whole tensor out of the heap before
- * copying the slice back in: ~7.5 ms to cut a [1024, 264] block out of a [1024, 1568] weight, whatever the block's
- * size. `memory.copy` moves the same block in ~0.25 ms. MADE sampling (nets/made.ts `madeForward`) slices a row of
+ * copying the slice back in, so a small block costs as much as the whole weight; `memory.copy` moves only the block
+ * (docs/benchmarks.md). MADE sampling (nets/made.ts `madeForward`) slices a row of
  * the first kernel and a column pair of the output kernel at each of its D steps.
  */
 import { BLOCK, br, brIf, END, get, I32, I32_ADD, I32_GE_U, i32Const, instantiator, LOOP, moduleBytes, set } from '../wasm-simd/assembler';

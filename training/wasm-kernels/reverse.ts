@@ -1,6 +1,6 @@
 /**
- * Reverse along any axes, row by row over the wasm heap. Upstream's wasm Reverse took ~5 ms for a [100, 784]
- * tensor (about 70 ns an element); a MAF reverses its columns between flows, forward and backward, every step.
+ * Reverse along any axes, row by row over the wasm heap. Upstream's wasm Reverse is slow per element (docs/benchmarks.md),
+ * and a MAF reverses its columns between flows, forward and backward, every step.
  * The rows of the last axis are copied whole (or mirrored when the last axis is reversed); the leading axes only
  * change which source row a destination row reads.
  */

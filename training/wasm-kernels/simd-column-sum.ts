@@ -1,7 +1,7 @@
 /**
  * Column sums of a float32 [rows, cols] matrix into float64 accumulators, as a WebAssembly SIMD loop over the tfjs
- * wasm heap: two columns per instruction (load 2 floats, widen to f64x2, add). The JavaScript loop it replaces ran
- * ~4.6 ns an element here, and batch-norm statistics and bias gradients sum hundreds of thousands of elements a
+ * wasm heap: two columns per instruction (load 2 floats, widen to f64x2, add). The JavaScript loop it replaces was slow per
+ * element (docs/benchmarks.md), and batch-norm statistics and bias gradients sum hundreds of thousands of elements a
  * layer. Float64 accumulation keeps the result independent of the row count's rounding, as before.
  */
 import {

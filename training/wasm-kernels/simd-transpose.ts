@@ -1,7 +1,7 @@
 /**
  * The transpose of 32-bit [R, C] matrices as a WebAssembly SIMD loop over the tfjs wasm heap: 4x4 tiles, each four
  * 16-byte loads, eight lane shuffles and four 16-byte stores. Upstream's wasm Transpose walks a general N-d index per
- * element (~16 ns an element here: 26 ms for a 1024x1568 weight), and every matMul gradient, and the product plan
+ * element (several times slower: docs/benchmarks.md), and every matMul gradient, and the product plan
  * that spares XNNPACK from repacking a fresh weight (batch-mat-mul.ts), transposes a matrix.
  *
  * The loop covers rows and columns up to a multiple of 4; the caller copies the remaining edge in JavaScript.
@@ -65,8 +65,8 @@ export function simdTransposeModuleBytes(shared: boolean): Uint8Array<ArrayBuffe
 
 export const simdTransposeFor = instantiator<SimdTranspose>(simdTransposeModuleBytes, 'transpose');
 
-/** Rows x columns per call (multiples of 4), so that the output lines a block writes stay in cache. 1024x4, 64x16
- *  and 32x32 gave the same MAF step time within this machine's noise. */
+/** Rows x columns per call (multiples of 4), so that the output lines a block writes stay in cache. Other block shapes
+ *  measured the same MAF step time (docs/benchmarks.md). */
 const BLOCK_SIZE = { rows: 64, cols: 16 };
 
 /**

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch cross-check of `dgm train maf-moons` on the very same points (not run by the test suite).
 
-The course setup in PyTorch (Debian's python3-torch): 5 x [MADE 2-100-4 (masks from deg_in = arange(D),
+The run's default setup in PyTorch (Debian's python3-torch; one hidden layer, where the course's MADE(2, 100, 1)
+has two): 5 x [MADE 2-100-4 (masks from deg_in = arange(D),
 deg_h = arange(H) % (D-1), outputs arange(D) - 1 with >=), flip], standard normal base, Adam lr 1e-3 with
 weight_decay 1e-6, batch 100, 50 epochs; prints per epoch the mean training NLL and the val/test log-likelihood
 (nats per point, standardized coordinates).
