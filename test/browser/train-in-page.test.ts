@@ -145,7 +145,7 @@ describe('training page', () => {
     expect(PAGE_STREAM_INIT).toBe(STREAM_INIT);
   });
 
-  // SwiftShader's WebGPU takes ~1.4 s a step here (wasm: ~30 ms), so it trains fewer.
+  // SwiftShader's WebGPU is far slower than wasm, so it trains fewer steps.
   for (const [backend, steps, every] of [['webgpu', 16, 4], ['wasm', 40, 10]] as const) {
     test(`trains on ${backend} in the page, exports there: the same bytes as dgm export`, async () => {
       const page = await browser.newPage({ viewport: { width: 1200, height: 1300 } });
