@@ -145,6 +145,18 @@ describe('training page', () => {
     expect(PAGE_STREAM_INIT).toBe(STREAM_INIT);
   });
 
+  test('the bundle takes the browser twins and none of the Node-only modules', () => {
+    const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'train-page', 'meta.json'), 'utf8')) as { inputs: Record<string, { imports: { path: string }[] }> };
+    const ours = Object.keys(meta.inputs).filter((f) => !f.startsWith('node_modules/') && !f.startsWith('('));
+    expect(ours).toEqual(expect.arrayContaining(['export/ort.browser.ts', 'export/onnx/onnx-schema.browser.ts', 'export/assemble-model.ts', 'export/jobs/maf-job.ts', 'training/browser/train-page.ts']));
+    for (const nodeOnly of ['export/ort.ts', 'export/onnx/onnx-schema.ts', 'export/export-model.ts', 'export/node-sha256.ts', 'export/onnx-checker.ts', 'training/backend.ts', 'training/harness/loop.ts']) expect(ours).not.toContain(nodeOnly);
+    expect(Object.keys(meta.inputs).some((f) => f.includes('onnxruntime-node'))).toBe(false);
+    // Node built-ins appear only where a package's own "browser" field turns them off, never imported by our code.
+    const builtins = new Set(['fs', 'path', 'os', 'crypto', 'child_process', 'url', 'module', 'worker_threads', 'util']);
+    const offenders = ours.filter((f) => meta.inputs[f].imports.some((i) => builtins.has(i.path.replace(/^\(disabled\):/, '').replace(/^node:/, ''))));
+    expect(offenders).toEqual([]);
+  });
+
   // SwiftShader's WebGPU is far slower than wasm, so it trains fewer steps.
   for (const [backend, steps, every] of [['webgpu', 16, 4], ['wasm', 40, 10]] as const) {
     test(`trains on ${backend} in the page, exports there: the same bytes as dgm export`, async () => {
