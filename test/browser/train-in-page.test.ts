@@ -27,7 +27,7 @@ import { projectRoot } from '../../runtime/paths';
 import { RunningServer } from '../../runtime/server';
 import { Flow } from '../../runtime/node';
 import { contentSha256 } from '../../runtime/core/integrity';
-import { writeCheckpoint } from '../../training/harness/checkpoint';
+import { readCheckpoint, writeCheckpoint } from '../../training/harness/checkpoint';
 import { STREAM_INIT } from '../../training/harness/loop';
 import { initMafParams } from '../../training/nets/maf';
 import { mafDefinitionFromRunConfig } from '../../training/runs/maf-common';
@@ -156,6 +156,41 @@ describe('training page', () => {
     const offenders = ours.filter((f) => meta.inputs[f].imports.some((i) => builtins.has(i.path.replace(/^\(disabled\):/, '').replace(/^node:/, ''))));
     expect(offenders).toEqual([]);
   });
+
+  test('the page trains as dgm train maf-moons does: the same seed gives the same weights', async () => {
+    const seed = 7;
+    const steps = 10;
+    const runDir = path.join(root, 'runs-node', 'maf-moons');
+    const r = spawnSync(process.execPath, ['bin/dgm.js', 'train', 'maf-moons', '--steps', String(steps), '--seed', String(seed), '--backend', 'cpu', '--run-dir', runDir, '--fresh', '--progress', 'lines'], { cwd: ROOT, encoding: 'utf8', timeout: 240000 });
+    expect(`${r.status} ${r.stderr}`).toMatch(/^0 /);
+    const node = readCheckpoint(path.join(runDir, 'checkpoint.ckpt'));
+    const page = await browser.newPage();
+    await page.goto(`${server.url}train/train.html`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
+    const diffs: Record<string, number> = {};
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await page.selectOption('#train-backend', backend);
+      await page.fill('#train-seed', String(seed));
+      await page.fill('#train-steps', String(steps));
+      await page.fill('#train-every', '5');
+      await page.click('#train-run');
+      await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('train-loss')!.dataset.state!), undefined, { timeout: 240000 });
+      expect(await page.textContent('#train-status')).toMatch(new RegExp(`^trained ${steps} steps on ${backend}`));
+      const tensors = await page.evaluate(() => (window as unknown as { dgmTrainPage: { trained: { tensors: { name: string; data: Float32Array }[] } } }).dgmTrainPage.trained.tensors.map((t) => ({ name: t.name, data: Array.from(t.data) })));
+      expect(tensors.map((t) => t.name)).toEqual(node.tensors.filter((t) => !t.name.startsWith('opt/')).map((t) => t.name));
+      let max = 0;
+      for (const t of tensors) {
+        const want = node.tensors.find((x) => x.name === t.name)!.data;
+        for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(t.data[i] - want[i]));
+      }
+      diffs[backend] = max;
+    }
+    console.log(`page vs dgm train maf-moons --backend cpu, ${steps} steps, seed ${seed}: max |weight diff| cpu ${diffs.cpu}, wasm ${diffs.wasm.toExponential(2)}`);
+    // tfjs's cpu backend is plain JavaScript: the page's loop and the harness's give the very same floats.
+    expect(diffs.cpu).toBe(0);
+    expect(diffs.wasm).toBeLessThan(1e-5);
+    await page.close();
+  }, 600000);
 
   // SwiftShader's WebGPU is far slower than wasm, so it trains fewer steps.
   for (const [backend, steps, every] of [['webgpu', 16, 4], ['wasm', 40, 10]] as const) {
