@@ -4,7 +4,9 @@
  * The training page (/train/train.html, training/browser/) in Debian Chromium: the moons flow trains a few steps in
  * the page with a fixed seed (on WebGPU, SwiftShader here; and on wasm), its loss curve and samples are drawn while
  * it trains, then the page exports it to ONNX with the project's exporter and samples the files with
- * onnxruntime-web. The test takes the page's files and weights out and checks them against `dgm export`:
+ * onnxruntime-web. The page's training is `dgm train maf-moons`'s: for the same seed and steps its weights are the
+ * CLI's bit for bit on the cpu backend (within float32 rounding on wasm and webgpu). The test takes the page's files
+ * and weights out and checks them against `dgm export`:
  *  1. the page's weights go into a run folder as a real checkpoint (with the page's metrics as metrics.jsonl), and
  *     the built CLI exports it (`dgm export <run> --backend cpu`);
  *  2. both .onnx files have the same graph and weights bytes (the card's sha256 of each file without its
@@ -168,7 +170,7 @@ describe('training page', () => {
     await page.goto(`${server.url}train/train.html`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
     const diffs: Record<string, number> = {};
-    for (const backend of ['cpu', 'wasm'] as const) {
+    for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
       await page.selectOption('#train-backend', backend);
       await page.fill('#train-seed', String(seed));
       await page.fill('#train-steps', String(steps));
@@ -185,10 +187,11 @@ describe('training page', () => {
       }
       diffs[backend] = max;
     }
-    console.log(`page vs dgm train maf-moons --backend cpu, ${steps} steps, seed ${seed}: max |weight diff| cpu ${diffs.cpu}, wasm ${diffs.wasm.toExponential(2)}`);
+    console.log(`page vs dgm train maf-moons --backend cpu, ${steps} steps, seed ${seed}: max |weight diff| cpu ${diffs.cpu}, wasm ${diffs.wasm.toExponential(2)}, webgpu ${diffs.webgpu.toExponential(2)}`);
     // tfjs's cpu backend is plain JavaScript: the page's loop and the harness's give the very same floats.
     expect(diffs.cpu).toBe(0);
     expect(diffs.wasm).toBeLessThan(1e-5);
+    expect(diffs.webgpu).toBeLessThan(1e-5);
     await page.close();
   }, 600000);
 
