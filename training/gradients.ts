@@ -1,55 +1,30 @@
 /**
- * Gradients for tfjs-core: upstream's own gradient functions (which the CommonJS build Node loads does not include),
- * zero gradients for the comparison kernels, which upstream leaves without one, and a cheaper form of leakyRelu's.
+ * Gradients for tfjs-core: upstream's own gradient functions (which tfjs-core's CommonJS build, the one Node loads,
+ * does not register), zero gradients for the comparison kernels, which upstream leaves without one, and a cheaper
+ * form of leakyRelu's.
  */
-import { register } from 'module';
-import * as url from 'url';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerTfjsGradients } from './tfjs-gradients';
 
 let gradientsLoaded: Promise<void> | null = null;
 
 /**
  * Registers tfjs's gradient functions (tf.grad / tf.grads / optimizers need them), then ours below. Idempotent.
  *
- * The CommonJS build of tfjs-core that Node loads ships no gradients: upstream's `dist/register_all_gradients.js` is
- * an ES-module tree whose imports omit the `.js` extension. tfjs-gradients.ts translates that tree to CommonJS once
- * (with @swc/core, a dev dependency) into node_modules/.cache and requires it (~0.9 s; the same under jest). Where
- * @swc/core is missing (an install without dev dependencies) we import the ES modules themselves instead, through a
- * resolve hook that appends the extension for files inside tfjs-core's dist/ only (~2-3 s: about 900 modules; not
- * available under jest, which always has @swc/core). Either way the second copy of tfjs-core's internals shares the
- * engine and the kernel and gradient registries with the first: tfjs keeps them on a global object for this case.
+ * Upstream's gradients ship in tfjs-core only as an ES-module tree (dist/register_all_gradients.js) that Node cannot
+ * load; the union package @tensorflow/tfjs bundles them into its CommonJS entry, which registers them (and the chained
+ * tensor methods) with the one tfjs-core instance the project imports: tfjs keeps its engine and its kernel and
+ * gradient registries on the global object, and the union requires this same @tensorflow/tfjs-core.
  */
 export function loadGradients(): Promise<void> {
-  gradientsLoaded ??= (tf.getGradient(tf.Sum) ? Promise.resolve() : importGradients()).then(() => {
+  gradientsLoaded ??= Promise.resolve().then(() => {
+    if (!tf.getGradient(tf.Sum)) {
+      require('@tensorflow/tfjs');
+      if (!tf.getGradient(tf.Sum)) throw new Error('loading @tensorflow/tfjs registered no gradients with @tensorflow/tfjs-core (are two versions of tfjs-core installed? `npm ls @tensorflow/tfjs-core`)');
+    }
     registerComparisonGradients();
     registerLeakyReluGradient();
   });
   return gradientsLoaded;
-}
-
-async function importGradients(): Promise<void> {
-  try {
-    registerTfjsGradients();
-    return;
-  } catch (err) {
-    if (process.env.JEST_WORKER_ID !== undefined) throw err;
-  }
-  const entry = require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  const hook = `import { existsSync } from 'node:fs';
-export async function resolve(spec, context, next) {
-  const parent = context.parentURL;
-  if (parent && parent.includes('/@tensorflow/tfjs-core/dist/') && /^\\.\\.?\\//.test(spec) && !spec.endsWith('.js')) {
-    const file = new URL(spec + '.js', parent);
-    return { url: existsSync(file) ? file.href : new URL(spec + '/index.js', parent).href, format: 'module', shortCircuit: true };
-  }
-  return next(spec, context);
-}`;
-  register('data:text/javascript,' + encodeURIComponent(hook));
-  // A real dynamic import: TypeScript would turn `import()` into `require()` under CommonJS.
-  const dynamicImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
-  await dynamicImport(url.pathToFileURL(entry).href);
-  if (!tf.getGradient(tf.Sum)) throw new Error(`loading ${entry} registered no gradients`);
 }
 
 /**

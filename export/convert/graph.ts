@@ -4,7 +4,7 @@
  * lowering each layer call once with export/lower/tfjs-layers. Graph inputs and outputs keep tfjs's shapes and
  * channels-last order; only the values inside the graph change order.
  */
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs';
 import { Dim, GraphBuilder } from '../onnx/graph-builder';
 import { IR_VERSION, ModelProto, encodeModel } from '../onnx/proto';
 import { PRODUCER } from '../onnx/model';

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs';
 
 export async function saveLayersModelToDir(model: tfl.LayersModel, dir: string): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { Random } from '../../runtime/core/random';
 import { CheckResult, checkOnnxFiles, checkerUnavailable } from '../onnx-checker';

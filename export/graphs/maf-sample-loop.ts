@@ -13,24 +13,13 @@
  */
 import { MadeDefinition } from '../../training/nets/made';
 import { MafDefinition, invertPermutation } from '../../training/nets/maf';
-import { maskOf } from '../../training/nets/layers';
 import { GraphBuilder, attr } from '../onnx/graph-builder';
 import { DataType } from '../onnx/proto';
+import { maskedKernel } from '../lower/dense';
 import { lowerStack } from '../lower/stack';
 import { ExportError, LowerContext, WeightMap, getWeight } from '../lower/types';
 import { BuiltGraph } from './built-graph';
 import { boundLogScaleNode, checkDefinition, conditionerInputNode } from './maf-made-pass';
-
-/** A masked layer's kernel with its mask multiplied in: [nIn, nOut] row-major. */
-function maskedKernel(ctx: LowerContext, layer: Extract<MadeDefinition['stack'][number], { kind: 'maskedDense' }>): Float32Array {
-  const nIn = layer.inDegrees.length;
-  const nOut = layer.outDegrees.length;
-  const kernel = getWeight(ctx, `${layer.name}.kernel`, [nIn, nOut]).data;
-  const mask = maskOf(layer);
-  const out = new Float32Array(kernel.length);
-  for (let k = 0; k < kernel.length; k++) out[k] = kernel[k] * mask[k];
-  return out;
-}
 
 /** The MADE's sequential inverse as a Loop over the D degrees: z [N, D] (outer scope) -> x [N, D]. */
 function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: number): string {
@@ -85,12 +74,13 @@ function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: 
     mu = body.op('Gather', [out, g.int64Scalar(0)], { axis: attr.int(1) }, `flow${k}.mu`);
     alpha = body.op('Gather', [out, g.int64Scalar(1)], { axis: attr.int(1) }, `flow${k}.alpha`);
   }
-  alpha = boundLogScaleNode(body, g, made, alpha, `flow${k}`);
+  const bodyCtx: LowerContext = { ...ctx, g: body };
+  alpha = boundLogScaleNode(bodyCtx, made, alpha, 1, `flow${k}`);
   const zi = body.op('Gather', [z, i], { axis: attr.int(1) }, `flow${k}.z_i`);
   const xi = body.op('Add', [mu, body.op('Mul', [zi, body.op('Exp', [alpha], {}, `flow${k}.scale`)], {}, `flow${k}.zs`)], {}, `flow${k}.x_i`);
   const row = body.op('Gather', [w0, i], { axis: attr.int(0) }, `flow${k}.w0_row`);
   // The network reads c(x_i) (made.ts conditionerInput); the output keeps x_i itself.
-  const ci = conditionerInputNode(body, g, made, xi, `flow${k}.step`);
+  const ci = conditionerInputNode(bodyCtx, made, xi, 1, `flow${k}.step`);
   const term = body.op('Mul', [body.op('Unsqueeze', [ci, g.int64s([1])], {}, `flow${k}.x_i_col`), row], {}, `flow${k}.rank1`);
   const preOut = body.op('Add', [preIn, term], {}, `flow${k}.pre_out`);
   // A body output may not be a body input itself: pass the condition through an Identity.

@@ -2,11 +2,13 @@
  * dense and maskedDense -> one Gemm (a big masked layer: a staircase of Gemms, see `staircase`). The MADE mask is
  * multiplied into the kernel at export (the graph never sees it), a following inference batch norm is folded into
  * kernel and bias, and input/output feature permutations (see types.ts) are applied to the kernel's rows/columns.
+ * `denseOp` is the one lowering of a dense layer's product, shared with `dgm convert`'s Dense (tfjs-layers/dense.ts).
  */
-import { maskOf } from '../../training/nets/layers';
+import { LayerSpec, maskOf } from '../../training/nets/layers';
 import { StaircasePlan, staircasePlan, staircaseProducts } from '../../training/nets/staircase';
-import { attr } from '../onnx/graph-builder';
-import { ExportError, LayerPlan, LowerContext, Lowering, Value, batchNormAffine, getWeight, isIdentity } from './types';
+import { GraphBuilder, attr } from '../onnx/graph-builder';
+import { batchNormAffine } from './batch-norm';
+import { ExportError, LayerPlan, LowerContext, Lowering, Value, getWeight, isIdentity } from './types';
 
 /**
  * The exported [nIn, nOut] kernel and [nOut] bias of a dense layer: folded batch norm, input rows and output
@@ -43,13 +45,22 @@ export function exportedDense(
   return { w, b };
 }
 
+/**
+ * x . W + b for a kernel [nIn, nOut] applied to the last stored axis of `x` (stored rank `rank`): one Gemm on
+ * [N, F], MatMul + Add on a higher rank. Initializers `${hint}.kernel`, `${hint}.bias`; the result is named `hint`.
+ */
+export function denseOp(g: GraphBuilder, hint: string, x: string, w: Float32Array, b: Float32Array, nIn: number, nOut: number, rank = 2): string {
+  const W = g.weight(`${hint}.kernel`, w, [nIn, nOut]);
+  const B = g.weight(`${hint}.bias`, b, [nOut]);
+  if (rank === 2) return g.op('Gemm', [x, W, B], {}, hint);
+  return g.op('Add', [g.op('MatMul', [x, W], {}, `${hint}.matmul`), B], {}, hint);
+}
+
 function gemm(ctx: LowerContext, name: string, kernel: Float32Array, bias: Float32Array, nIn: number, nOut: number, x: Value, plan: LayerPlan): Value {
   if (x.layout !== 'vec') throw new ExportError(`model "${ctx.model}": dense layer "${name}" needs a [N, F] input, got an image (add a reshape)`);
   if (x.features !== nIn) throw new ExportError(`model "${ctx.model}": dense layer "${name}" expects ${nIn} input features, got ${x.features}`);
   const { w, b } = exportedDense(ctx, name, kernel, bias, nIn, nOut, x.perm, plan);
-  const W = ctx.g.weight(`${ctx.prefix}${name}.kernel`, w, [nIn, nOut]);
-  const B = ctx.g.weight(`${ctx.prefix}${name}.bias`, b, [nOut]);
-  const y = ctx.g.op('Gemm', [x.name, W, B], {}, `${ctx.prefix}${name}`);
+  const y = denseOp(ctx.g, `${ctx.prefix}${name}`, x.name, w, b, nIn, nOut);
   return { layout: 'vec', name: y, features: nOut, perm: isIdentity(plan.outPerm) ? undefined : plan.outPerm };
 }
 
@@ -65,14 +76,20 @@ export const lowerDense: Lowering<'dense'> = (ctx, layer, x, plan) => {
  *  onnxruntime-node at batch 1 and 256 (docs/findings.md). */
 const STAIRCASE = { minSize: 1 << 16, maxWork: 0.8, maxProducts: 32, block: 256 };
 
-export const lowerMaskedDense: Lowering<'maskedDense'> = (ctx, layer, x, plan) => {
-  const nIn = layer.inDegrees.length;
-  const nOut = layer.outDegrees.length;
-  const kernel = getWeight(ctx, `${layer.name}.kernel`, [nIn, nOut]).data;
-  const bias = getWeight(ctx, `${layer.name}.bias`, [nOut]).data;
+/** A masked layer's kernel with its mask (layers.ts maskOf) multiplied in: [nIn, nOut] row-major. */
+export function maskedKernel(ctx: LowerContext, layer: Extract<LayerSpec, { kind: 'maskedDense' }>): Float32Array {
+  const kernel = getWeight(ctx, `${layer.name}.kernel`, [layer.inDegrees.length, layer.outDegrees.length]).data;
   const mask = maskOf(layer);
   const masked = new Float32Array(kernel.length);
   for (let k = 0; k < kernel.length; k++) masked[k] = kernel[k] * mask[k];
+  return masked;
+}
+
+export const lowerMaskedDense: Lowering<'maskedDense'> = (ctx, layer, x, plan) => {
+  const nIn = layer.inDegrees.length;
+  const nOut = layer.outDegrees.length;
+  const masked = maskedKernel(ctx, layer);
+  const bias = getWeight(ctx, `${layer.name}.bias`, [nOut]).data;
   if (x.layout === 'vec' && x.features === nIn && !x.perm && !plan.foldBn && isIdentity(plan.outPerm) && nIn * nOut >= STAIRCASE.minSize) {
     const steps = staircasePlan(layer.inDegrees, layer.outDegrees, layer.strict, { block: STAIRCASE.block });
     if (steps.work <= STAIRCASE.maxWork && staircaseProducts(steps) <= STAIRCASE.maxProducts) return staircase(ctx, layer.name, masked, bias, steps, x.name);

@@ -5,6 +5,7 @@
  */
 import { LayerSpec } from '../../training/nets/layers';
 import { exportedDense } from './dense';
+import { embeddingOp } from './embedding';
 import { ExportError, LayerPlan, LowerContext, Value, getWeight, isIdentity } from './types';
 
 export function lowerLabelConcatDense(
@@ -29,7 +30,7 @@ export function lowerLabelConcatDense(
   const T = ctx.g.weight(`${ctx.prefix}${layer.name}.label_rows`, w.slice(nZ * nOut), [numClasses, nOut]);
   const B = ctx.g.weight(`${ctx.prefix}${layer.name}.bias`, b, [nOut]);
   const fromZ = ctx.g.op('Gemm', [z.name, W, B], {}, `${ctx.prefix}${layer.name}.z`);
-  const fromLabel = ctx.g.op('Gather', [T, label], {}, `${ctx.prefix}${layer.name}.label`);
+  const fromLabel = embeddingOp(ctx.g, T, label, `${ctx.prefix}${layer.name}.label`);
   const y = ctx.g.op('Add', [fromZ, fromLabel], {}, `${ctx.prefix}${layer.name}`);
   return { layout: 'vec', name: y, features: nOut, perm: isIdentity(plan.outPerm) ? undefined : plan.outPerm };
 }

@@ -9,6 +9,7 @@ import { lowerConv2d } from './conv2d';
 import { lowerDense, lowerMaskedDense } from './dense';
 import { lowerPixelShuffle } from './pixel-shuffle';
 import { lowerReshape } from './reshape';
+import { lowerSoftBound } from './soft-bound';
 import { ExportError, Lowering, describeLayer } from './types';
 
 type Registry = { [K in LayerSpec['kind']]: Lowering<K> };
@@ -22,6 +23,7 @@ export const LOWERINGS: Registry = {
   leakyRelu: lowerLeakyRelu,
   sigmoid: lowerSigmoid,
   tanh: lowerTanh,
+  softBound: lowerSoftBound,
   reshape: lowerReshape,
   pixelShuffle: lowerPixelShuffle,
 };

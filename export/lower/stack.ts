@@ -10,7 +10,7 @@ import { loweringFor } from './registry';
 import { vecInTfOrder } from './reshape';
 import { ExportError, LayerPlan, LowerContext, Value, chwPerm, describeLayer } from './types';
 
-const FEATUREWISE = new Set<string>(['relu', 'leakyRelu', 'sigmoid', 'tanh', 'batchNorm']);
+const FEATUREWISE = new Set<string>(['relu', 'leakyRelu', 'sigmoid', 'tanh', 'softBound', 'batchNorm']);
 
 export function planStack(stack: Stack): { plan: LayerPlan; folded: boolean }[] {
   const out = stack.map(() => ({ plan: {} as LayerPlan, folded: false }));

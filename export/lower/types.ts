@@ -83,21 +83,3 @@ export function samePerm(a: Int32Array | undefined, b: Int32Array | undefined): 
   if (!a || !b || a.length !== b.length) return false;
   return a.every((v, i) => v === b[i]);
 }
-
-/** Per-feature affine y = x*scale + shift of an inference batch norm. */
-export function batchNormAffine(ctx: LowerContext, bn: Extract<LayerSpec, { kind: 'batchNorm' }>): { scale: Float32Array; shift: Float32Array } {
-  const f = bn.features;
-  const gamma = getWeight(ctx, `${bn.name}.gamma`, [f]).data;
-  const beta = getWeight(ctx, `${bn.name}.beta`, [f]).data;
-  const mean = getWeight(ctx, `${bn.name}.runningMean`, [f]).data;
-  const variance = getWeight(ctx, `${bn.name}.runningVar`, [f]).data;
-  const scale = new Float32Array(f);
-  const shift = new Float32Array(f);
-  for (let i = 0; i < f; i++) {
-    // Computed in float64, then rounded once: folding should not add error of its own.
-    const s = gamma[i] / Math.sqrt(variance[i] + bn.eps);
-    scale[i] = s;
-    shift[i] = beta[i] - mean[i] * s;
-  }
-  return { scale, shift };
-}

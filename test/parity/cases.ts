@@ -93,7 +93,7 @@ export function mafCases(name: string, dir: string, def: MafDefinition, params: 
  * its float32 input shapes (ids for an Embedding are drawn as convert's own check draws them), with tfjs-layers'
  * predict as the tfjs column. The converted file is written to `dir`/model.onnx.
  */
-export async function convertedCases(name: string, dir: string, model: import('@tensorflow/tfjs-layers').LayersModel, n = 4): Promise<ParityCase[]> {
+export async function convertedCases(name: string, dir: string, model: import('@tensorflow/tfjs').LayersModel, n = 4): Promise<ParityCase[]> {
   const { convertLayersModel } = await import('../../export/convert/convert');
   const { sampleInputs, tfjsPredict } = await import('../../export/convert/verify');
   const fs = await import('fs');

@@ -124,11 +124,30 @@ export function ganDefinition(partial: Partial<GanNetConfig> = {}): GanDefinitio
   return { config: c, imageShape: IMAGE_SHAPE, generator: { labels, inFeatures, stack: generator }, discriminator: { trunk, features, head, labels } };
 }
 
+/**
+ * A head as the sum of its terms, each [N] from phi [N, F]: the one definition of how the head kinds compose, which
+ * `applyHead` (tfjs) and export/graphs/discriminator.ts (ONNX) both interpret term by term.
+ *   stack:         stack(phi) [N, 1] as [N]
+ *   stackAtLabel:  stack(phi) [N, K] read at column label (y^T scores)
+ *   embeddingDot:  <embedding[label], phi> (the embedding [K, F] is a parameter of its own)
+ */
+export type HeadTerm =
+  | { kind: 'stack'; stack: Stack }
+  | { kind: 'stackAtLabel'; stack: Stack; numClasses: number }
+  | { kind: 'embeddingDot'; embedding: { name: string; shape: [number, number] } };
+
+export function headTerms(head: DiscriminatorHead): HeadTerm[] {
+  if (head.kind === 'dense') return [{ kind: 'stack', stack: [head.out] }];
+  if (head.kind === 'projection') return [{ kind: 'stackAtLabel', stack: [head.proj], numClasses: head.numClasses }];
+  return [{ kind: 'stack', stack: [head.psi] }, { kind: 'embeddingDot', embedding: head.embedding }];
+}
+
+/** Whether a term reads the label. */
+export const termNeedsLabel = (t: HeadTerm): boolean => t.kind !== 'stack';
+
 /** The layers of the head that are plain layer specs (initialised and named like any other layer). */
 export function headStack(head: DiscriminatorHead): Stack {
-  if (head.kind === 'dense') return [head.out];
-  if (head.kind === 'projection') return [head.proj];
-  return [head.psi];
+  return headTerms(head).flatMap((t) => (t.kind === 'embeddingDot' ? [] : t.stack));
 }
 
 /**
@@ -181,22 +200,23 @@ export function discriminatorFeatures(def: GanDefinition, params: Params, x: tf.
   return applyStack(def.discriminator.trunk, params, x, { training: true }) as tf.Tensor2D;
 }
 
-/** h(phi[, y]) for any head: phi [N, F], one-hot labels [N, K] or null -> logits [N]. */
+/** h(phi[, y]) for any head, the sum of its headTerms: phi [N, F], one-hot labels [N, K] or null -> logits [N]. */
 export function applyHead(head: DiscriminatorHead, params: Params, phi: tf.Tensor2D, yOneHot: tf.Tensor2D | null): tf.Tensor1D {
   const p = (name: string) => {
     const v = params.get(name);
     if (!v) throw new Error(`missing parameter ${name}`);
     return v;
   };
-  if (head.kind === 'dense') return tf.reshape(applyStack([head.out], params, phi, { training: true }), [-1]);
-  if (!yOneHot) throw new Error(`discriminator head ${head.kind} needs labels`);
-  if (head.kind === 'projection') {
-    const scores = applyStack([head.proj], params, phi, { training: true }); // [N, K] = phi A^T + b
-    return tf.sum(tf.mul(scores, yOneHot), 1);
-  }
-  const psi = tf.reshape(applyStack([head.psi], params, phi, { training: true }), [-1]);
-  const e = tf.matMul(yOneHot, p(head.embedding.name) as tf.Tensor2D); // embed(y) [N, F]
-  return tf.add(psi, tf.sum(tf.mul(e, phi), 1));
+  const term = (t: HeadTerm): tf.Tensor1D => {
+    if (t.kind === 'stack') return tf.reshape(applyStack(t.stack, params, phi, { training: true }), [-1]);
+    if (!yOneHot) throw new Error(`discriminator head ${head.kind} needs labels`);
+    if (t.kind === 'stackAtLabel') return tf.sum(tf.mul(applyStack(t.stack, params, phi, { training: true }), yOneHot), 1);
+    const e = tf.matMul(yOneHot, p(t.embedding.name) as tf.Tensor2D); // embedding(y) [N, F]
+    return tf.sum(tf.mul(e, phi), 1);
+  };
+  const terms = headTerms(head);
+  if (!yOneHot && terms.some(termNeedsLabel)) throw new Error(`discriminator head ${head.kind} needs labels`);
+  return terms.map(term).reduce((a, b) => tf.add(a, b));
 }
 
 /** D(x[, y]): images [N, 28, 28, 1], labels int32 [N] for the conditional model -> logits [N] (no sigmoid). */

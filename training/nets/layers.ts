@@ -22,6 +22,8 @@ export type LayerSpec =
   | { kind: 'leakyRelu'; alpha: number }
   | { kind: 'sigmoid' }
   | { kind: 'tanh' }
+  /** y = bound * tanh(x / bound): about x near 0, |y| < bound (MADE's log-scale and conditioner bounds, made.ts). */
+  | { kind: 'softBound'; bound: number }
   /** Reshape keeping the batch dimension: `shape` excludes N. */
   | { kind: 'reshape'; shape: number[] }
   /** NHWC [N,H,W,C*r*r] -> [N,H*r,W*r,C] with PyTorch PixelShuffle / ONNX DepthToSpace(CRD) channel order. */
@@ -159,6 +161,8 @@ export function applyLayer(layer: LayerSpec, params: Params, x: tf.Tensor, opts:
       return tf.sigmoid(x);
     case 'tanh':
       return tf.tanh(x);
+    case 'softBound':
+      return tf.mul(tf.tanh(tf.div(x, layer.bound)), layer.bound);
     case 'reshape':
       return tf.reshape(x, [x.shape[0], ...layer.shape]);
     case 'pixelShuffle':

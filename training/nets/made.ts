@@ -22,6 +22,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
 import { applyStack, LayerSpec, maskTensor, Params, Stack } from './layers';
 
+const NO_PARAMS: Params = new Map();
+
 export interface MadeConfig {
   /** D, the number of dimensions (>= 2). */
   inputSize: number;
@@ -110,16 +112,28 @@ export function madeDefinition(cfg: MadeConfig, prefix = 'made'): MadeDefinition
   return made;
 }
 
-/** What the masked network reads: S tanh(x / S) with a conditioner bound S, else x itself. */
-export function conditionerInput<T extends tf.Tensor>(made: Pick<MadeDefinition, 'conditionerBound'>, x: T): T {
-  const s = made.conditionerBound;
-  return s === undefined ? x : (tf.mul(tf.tanh(tf.div(x, s)), s) as T);
+/**
+ * What the masked network reads: S tanh(x / S) with a conditioner bound S (elementwise, any shape). This and
+ * logScaleStack are the bounds' one definition: training applies the stacks (conditionerInput, boundLogScale) and
+ * export lowers them (export/graphs/maf-made-pass.ts) like any other layers.ts stack. Each is empty without its bound.
+ */
+export function conditionerStack(made: Pick<MadeDefinition, 'conditionerBound'>): Stack {
+  return made.conditionerBound === undefined ? [] : [{ kind: 'softBound', bound: made.conditionerBound }];
 }
 
-/** The log-scale from the network's alpha columns: B tanh(a / B) with a bound B, else a itself. */
+/** The log-scale from the network's alpha columns: B tanh(a / B) with a log-scale bound B. */
+export function logScaleStack(made: Pick<MadeDefinition, 'logScaleBound'>): Stack {
+  return made.logScaleBound === undefined ? [] : [{ kind: 'softBound', bound: made.logScaleBound }];
+}
+
+/** What the masked network reads: conditionerStack applied to x (x itself without a conditioner bound). */
+export function conditionerInput<T extends tf.Tensor>(made: Pick<MadeDefinition, 'conditionerBound'>, x: T): T {
+  return applyStack(conditionerStack(made), NO_PARAMS, x, { training: false }) as T;
+}
+
+/** The log-scale from the network's alpha columns: logScaleStack applied to a (a itself without a bound). */
 export function boundLogScale(made: Pick<MadeDefinition, 'logScaleBound'>, a: tf.Tensor2D): tf.Tensor2D {
-  const b = made.logScaleBound;
-  return b === undefined ? a : (tf.mul(tf.tanh(tf.div(a, b)), b) as tf.Tensor2D);
+  return applyStack(logScaleStack(made), NO_PARAMS, a, { training: false }) as tf.Tensor2D;
 }
 
 /**

@@ -6,41 +6,13 @@
  * [K..., Cin, Cout] to ONNX's [Cout, Cin, K...] at conversion time.
  */
 import { attr } from '../../onnx/graph-builder';
-import { convAxis } from '../conv2d';
+import { convGeometry, convOp, tfKernelToOihw as toOihw } from '../conv2d';
 import { layerActivation } from './activations';
 import { ConvertContext, ConvertError, LayerLike, LayerLowering, TValue, channelsFirst, inLayout, layerWhere, one, option, requireFloat, requireRank, tuple, unsupported, weight } from './types';
 
-/** [K..., Cin, Cout] (row-major) -> [Cout, Cin, K...]. */
-function toOihw(k: Float32Array, spatial: number[], cin: number, cout: number): Float32Array {
-  const ks = spatial.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(k.length);
-  for (let s = 0; s < ks; s++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) out[(o * cin + i) * ks + s] = k[(s * cin + i) * cout + o];
-  return out;
-}
-
-interface ConvGeometry {
-  pads: number[];
-  out: number[];
-}
-
-function geometry(layer: LayerLike, inSize: number[], kernel: number[], strides: number[], dilations: number[], padding: string): ConvGeometry {
-  const before: number[] = [];
-  const after: number[] = [];
-  const out: number[] = [];
-  inSize.forEach((size, i) => {
-    const k = (kernel[i] - 1) * dilations[i] + 1;
-    const a = convAxis(size, k, strides[i], padding as 'same' | 'valid');
-    before.push(a.before);
-    after.push(a.after);
-    out.push(a.out);
-  });
-  if (out.some((o) => o < 1)) throw new ConvertError(`${layerWhere(layer)}: a ${inSize.join('x')} input gives an empty output`);
-  return { pads: [...before, ...after], out };
-}
-
 function spatialOptions(layer: LayerLike, d: number, paddings: string[]) {
   option(layer, 'dataFormat', [undefined, null, 'channelsLast'], '"channelsLast"');
-  const padding = option<string>(layer, 'padding', paddings);
+  const padding = option<'same' | 'valid'>(layer, 'padding', paddings as ('same' | 'valid')[]);
   const kernel = tuple(layer, 'kernelSize', d);
   const strides = tuple(layer, 'strides', d);
   const dil = layer.getConfig().dilationRate;
@@ -50,16 +22,10 @@ function spatialOptions(layer: LayerLike, d: number, paddings: string[]) {
 
 function conv(ctx: ConvertContext, layer: LayerLike, x: TValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, o: ReturnType<typeof spatialOptions>, group: number, hint = layer.name): TValue {
   const d = o.kernel.length;
-  const geo = geometry(layer, x.shape.slice(0, d), o.kernel, o.strides, o.dilations, o.padding);
-  const W = ctx.g.weight(`${hint}.kernel`, w, wDims);
-  const ins = [x.name, W];
-  if (bias) ins.push(ctx.g.weight(`${hint}.bias`, bias, [bias.length]));
-  const y = ctx.g.op(
-    'Conv',
-    ins,
-    { kernel_shape: attr.ints(o.kernel), strides: attr.ints(o.strides), dilations: attr.ints(o.dilations), pads: attr.ints(geo.pads), group: attr.int(group) },
-    hint,
-  );
+  const inSize = x.shape.slice(0, d);
+  const geo = convGeometry(inSize, o.kernel, o.strides, o.dilations, o.padding, group);
+  if (geo.out.some((v) => v < 1)) throw new ConvertError(`${layerWhere(layer)}: a ${inSize.join('x')} input gives an empty output`);
+  const y = convOp(ctx.g, hint, x.name, w, wDims, bias, geo.attrs);
   return { name: y, shape: [...geo.out, wDims[0]], perm: x.perm, dtype: 'float32' };
 }
 
@@ -116,7 +82,7 @@ export const lowerSeparableConv2D: LayerLowering = (ctx, layer, inputs) => {
   const dk = weight(ctx, layer, 'depthwise_kernel', [...o.kernel, cin, mult]);
   const pk = weight(ctx, layer, 'pointwise_kernel', [1, 1, cin * mult, cout]);
   const mid = conv(ctx, layer, x, depthwiseWeights(dk.data, o.kernel, cin, mult), [cin * mult, 1, ...o.kernel], undefined, o, cin, `${layer.name}.depthwise`);
-  const point = { padding: 'valid', kernel: [1, 1], strides: [1, 1], dilations: [1, 1] };
+  const point = { padding: 'valid' as const, kernel: [1, 1], strides: [1, 1], dilations: [1, 1] };
   const y = conv(ctx, layer, mid, toOihw(pk.data, [1, 1], cin * mult, cout), [cout, cin * mult, 1, 1], biasOf(ctx, layer, cout), point, 1, `${layer.name}.pointwise`);
   return [layerActivation(ctx, layer, y)];
 };

@@ -3,6 +3,7 @@
  * an error in both runtimes. Masking (maskZero) has no ONNX form here and is refused.
  */
 import { attr } from '../../onnx/graph-builder';
+import { embeddingOp } from '../embedding';
 import { LayerLowering, identityPerm, one, option, tfOrder, weight } from './types';
 
 export const lowerEmbedding: LayerLowering = (ctx, layer, inputs) => {
@@ -13,7 +14,7 @@ export const lowerEmbedding: LayerLowering = (ctx, layer, inputs) => {
   const outputDim = cfg.outputDim as number;
   const table = weight(ctx, layer, 'embeddings', [inputDim, outputDim]);
   const ids = x.dtype === 'int64' ? x.name : ctx.g.op('Cast', [x.name], { to: attr.int(7) }, `${layer.name}.ids`);
-  const y = ctx.g.op('Gather', [ctx.g.weight(`${layer.name}.embeddings`, table.data, [inputDim, outputDim]), ids], { axis: attr.int(0) }, layer.name);
+  const y = embeddingOp(ctx.g, ctx.g.weight(`${layer.name}.embeddings`, table.data, [inputDim, outputDim]), ids, layer.name);
   const shape = [...x.shape, outputDim];
   return [{ name: y, shape, perm: identityPerm(shape.length + 1), dtype: 'float32' }];
 };

@@ -1,11 +1,11 @@
 /**
  * BatchNormalization (inference: moving statistics) -> ONNX BatchNormalization when its axis is stored second (a
  * channels-first image, a [N, F] vector: onnxruntime folds it into a preceding Conv/Gemm), else a per-feature Mul +
- * Add computed in float64 and rounded once. LayerNormalization -> ONNX LayerNormalization (opset 17) over the
+ * Add computed in float64 and rounded once: both by the shared `batchNormOp` (export/lower/batch-norm.ts). LayerNormalization -> ONNX LayerNormalization (opset 17) over the
  * trailing axes.
  */
 import { attr } from '../../onnx/graph-builder';
-import { perAxisConst } from './activations';
+import { batchNormOp } from '../batch-norm';
 import { ConvertError, LayerLowering, identityPerm, layerWhere, one, optionalWeight, requireFloat, storedAxis, tfOrder, weight } from './types';
 
 export const lowerBatchNormalization: LayerLowering = (ctx, layer, inputs) => {
@@ -20,27 +20,15 @@ export const lowerBatchNormalization: LayerLowering = (ctx, layer, inputs) => {
   // normalizing another axis has no trustworthy reference to check a conversion against.
   if ((axisList[0] + rank) % rank !== rank - 1) throw new ConvertError(`${layerWhere(layer)}: option axis = ${JSON.stringify(axisCfg)} is not supported (supported: the last axis; tfjs-layers' kernels compute other axes as if the last)`);
   const axis = storedAxis(layer, x, axisList[0]);
+  if (axis === 0 || axis >= rank) throw new ConvertError(`${layerWhere(layer)}: cannot normalize over the batch axis`);
   const f = x.shape[x.perm[axis] - 1];
   const eps = (cfg.epsilon as number | undefined) ?? 1e-3;
   const gamma = optionalWeight(ctx, layer, 'gamma', [f])?.data ?? new Float32Array(f).fill(1);
   const beta = optionalWeight(ctx, layer, 'beta', [f])?.data ?? new Float32Array(f);
   const mean = weight(ctx, layer, 'moving_mean', [f]).data;
   const variance = weight(ctx, layer, 'moving_variance', [f]).data;
-  if (axis === 1) {
-    const ins = [x.name, ctx.g.weight(`${layer.name}.gamma`, gamma, [f]), ctx.g.weight(`${layer.name}.beta`, beta, [f]), ctx.g.weight(`${layer.name}.mean`, mean, [f]), ctx.g.weight(`${layer.name}.variance`, variance, [f])];
-    return [{ ...x, name: ctx.g.op('BatchNormalization', ins, { epsilon: attr.float(eps) }, layer.name) }];
-  }
-  const scale = new Float32Array(f);
-  const shift = new Float32Array(f);
-  for (let i = 0; i < f; i++) {
-    const s = gamma[i] / Math.sqrt(variance[i] + eps);
-    scale[i] = s;
-    shift[i] = beta[i] - mean[i] * s;
-  }
-  const S = perAxisConst(ctx, `${layer.name}.scale`, scale, x, axis);
-  const T = perAxisConst(ctx, `${layer.name}.shift`, shift, x, axis);
-  if (axis === 0 || axis >= rank) throw new ConvertError(`${layerWhere(layer)}: cannot normalize over the batch axis`);
-  return [{ ...x, name: ctx.g.op('Add', [ctx.g.op('Mul', [x.name, S], {}, `${layer.name}.mul`), T], {}, layer.name) }];
+  const y = batchNormOp(ctx.g, layer.name, x.name, { gamma, beta, mean, variance, eps }, rank, axis, axis === 1 ? 'onnx' : 'affine');
+  return [{ ...x, name: y }];
 };
 
 export const lowerLayerNormalization: LayerLowering = (ctx, layer, inputs) => {

@@ -6,7 +6,8 @@
  * Gate order: tfjs's kernels are [F, G * H] with LSTM gates i, f, c, o and GRU gates z, r, h; ONNX's W is
  * [dirs, G * H, F] with LSTM gates i, o, f, c and GRU z, r, h. tfjs's GRU resets before the recurrent product
  * (linear_before_reset = 0). Its bias goes to ONNX's input bias, the recurrent bias is zero. The activations keep
- * ONNX's defaults for HardSigmoid (0.2, 0.5), tfjs's hardSigmoid, so no activation_alpha is written.
+ * ONNX's defaults for HardSigmoid (0.2, 0.5), tfjs's hardSigmoid; activation_alpha is written only with an Affine
+ * (tfjs's linear), see ACTIVATION_PARAMS.
  */
 import { concatFloat32 } from '../../weights';
 import { attr } from '../../onnx/graph-builder';
@@ -19,7 +20,21 @@ const GATES: Record<Cell, { n: number; tfjsBlockOfOnnx: number[]; op: string }> 
   GRU: { n: 3, tfjsBlockOfOnnx: [0, 1, 2], op: 'GRU' },
 };
 
-const RNN_ACTIVATIONS: Record<string, string> = { tanh: 'Tanh', sigmoid: 'Sigmoid', hardSigmoid: 'HardSigmoid', relu: 'Relu', linear: 'Affine', softsign: 'Softsign', softplus: 'Softplus', elu: 'Elu' };
+export const RNN_ACTIVATIONS: Record<string, string> = { tanh: 'Tanh', sigmoid: 'Sigmoid', hardSigmoid: 'HardSigmoid', relu: 'Relu', linear: 'Affine', softsign: 'Softsign', softplus: 'Softplus', elu: 'Elu' };
+
+/**
+ * ONNX's defaults (alpha, beta) of the RNN activations that take them. Without activation_alpha onnxruntime's Affine
+ * is not the identity (the SimpleRNN linear case differed from tfjs by 6.9), so with an Affine in the list every
+ * function's values are written, consumed in order by the functions that take them.
+ */
+const ACTIVATION_PARAMS: Record<string, { alpha?: number; beta?: number }> = { Affine: { alpha: 1, beta: 0 }, HardSigmoid: { alpha: 0.2, beta: 0.5 }, Elu: { alpha: 1 } };
+
+function activationParams(activations: string[]): { activation_alpha?: ReturnType<typeof attr.floats>; activation_beta?: ReturnType<typeof attr.floats> } {
+  if (!activations.includes('Affine')) return {};
+  const alpha = activations.flatMap((a) => (ACTIVATION_PARAMS[a]?.alpha === undefined ? [] : [ACTIVATION_PARAMS[a].alpha!]));
+  const beta = activations.flatMap((a) => (ACTIVATION_PARAMS[a]?.beta === undefined ? [] : [ACTIVATION_PARAMS[a].beta!]));
+  return { activation_alpha: attr.floats(alpha), ...(beta.length ? { activation_beta: attr.floats(beta) } : {}) };
+}
 
 function rnnActivation(layer: LayerLike, key: string): string {
   const v = layer.getConfig()[key] ?? 'linear';
@@ -80,11 +95,13 @@ function runOp(ctx: ConvertContext, hint: string, cell: Cell, x: TValue, dirs: D
   const W = ctx.g.weight(`${hint}.W`, concatFloat32(dirs.map((s) => s.w)), [d, n * hidden, f]);
   const R = ctx.g.weight(`${hint}.R`, concatFloat32(dirs.map((s) => s.r)), [d, n * hidden, hidden]);
   const B = ctx.g.weight(`${hint}.B`, concatFloat32(dirs.map((s) => s.b)), [d, 2 * n * hidden]);
+  const activations = dirs.flatMap((s) => s.activations);
   const attrs = {
     hidden_size: attr.int(hidden),
     direction: attr.string(dir),
-    activations: attr.strings(dirs.flatMap((s) => s.activations)),
+    activations: attr.strings(activations),
     ...(cell === 'GRU' ? { linear_before_reset: attr.int(0) } : {}),
+    ...activationParams(activations),
   };
   return ctx.g.opN(op, [x.name, W, R, B], cell === 'LSTM' ? 3 : 2, attrs, hint);
 }

@@ -3,6 +3,7 @@
  * time-first is brought back to it first (the one Transpose a conv stack pays, where it ends).
  */
 import { attr } from '../../onnx/graph-builder';
+import { reshapeOp } from '../reshape';
 import { ConvertError, LayerLowering, identityPerm, layerWhere, one, option, requireRank, tfOrder } from './types';
 
 export const lowerFlatten: LayerLowering = (ctx, layer, inputs) => {
@@ -11,7 +12,7 @@ export const lowerFlatten: LayerLowering = (ctx, layer, inputs) => {
   if (x.shape.length === 1) return [x];
   const t = tfOrder(ctx, x);
   const size = x.shape.reduce((a, b) => a * b, 1);
-  return [{ ...t, name: ctx.g.op('Reshape', [t.name, ctx.g.int64s([0, size])], {}, layer.name), shape: [size], perm: [0, 1] }];
+  return [{ ...t, name: reshapeOp(ctx.g, t.name, [size], layer.name), shape: [size], perm: [0, 1] }];
 };
 
 export const lowerReshape: LayerLowering = (ctx, layer, inputs) => {
@@ -24,7 +25,7 @@ export const lowerReshape: LayerLowering = (ctx, layer, inputs) => {
     throw new ConvertError(`${layerWhere(layer)}: targetShape ${JSON.stringify(target)} does not fit an input of shape [${x.shape}]`);
   }
   const t = tfOrder(ctx, x);
-  return [{ ...t, name: ctx.g.op('Reshape', [t.name, ctx.g.int64s([0, ...shape])], {}, layer.name), shape, perm: identityPerm(shape.length + 1) }];
+  return [{ ...t, name: reshapeOp(ctx.g, t.name, shape, layer.name), shape, perm: identityPerm(shape.length + 1) }];
 };
 
 export const lowerPermute: LayerLowering = (ctx, layer, inputs) => {

@@ -1,6 +1,8 @@
 /**
- * What a lowering of a tfjs-layers layer sees (the `dgm convert` path; the project's own LayerSpec lowerings are the
- * files one folder up and share the graph builder).
+ * What a lowering of a tfjs-layers layer sees (the `dgm convert` path). A layer kind the project's own LayerSpecs have
+ * too (Dense, Conv, BatchNormalization, the activations, Reshape/Flatten) is lowered by the one function one folder
+ * up that the LayerSpec path calls (denseOp, convOp, batchNormOp, activationOp, reshapeOp); the files here read and
+ * check the tfjs-layers config, and lower the kinds only tfjs-layers has.
  *
  * Layout: a tfjs tensor is channels-last ([N, H, W, C], [N, T, F]); ONNX's Conv, pooling and Resize want channels
  * first and its RNN operators want time first. A `TValue` therefore carries its tfjs shape and the order its axes are
