@@ -86,8 +86,9 @@ sample: build
 	[ $$found = 1 ] || { echo "make sample: no exported GAN or flow in models/ (make demo, or make train-<model> then make export)" >&2; exit 1; }
 
 # The browser app on http://127.0.0.1:8080: GAN samples with a class picker, the moons flow's density, the
-# log-likelihood of a test or drawn image; onnxruntime-web on WebGPU (else threaded wasm). SERVE_ARGS adds flags
-# (--port, --models, --host: loopback unless told otherwise).
+# log-likelihood of a test or drawn image; onnxruntime-web on WebGPU (else threaded wasm). /train/train.html trains
+# the moons flow in the page (tfjs WebGPU or wasm) and exports it there with the project's exporter. SERVE_ARGS adds
+# flags (--port, --models, --host: loopback unless told otherwise).
 SERVE_ARGS ?=
 serve: build
 	$(DGM) serve $(SERVE_ARGS)

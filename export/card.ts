@@ -10,12 +10,11 @@
  *   dgm.card.sha256  sha256 of the dgm.card text; with files[i].sha256 (the file without its metadata_props)
  *               this is what the runtime verifies at load (runtime/core/integrity.ts)
  */
-import { createHash } from 'crypto';
 import { Dim } from './onnx/graph-builder';
 import { IR_VERSION, OPSET } from './onnx/proto';
 import { PRODUCER } from './onnx/model';
 import { ModelCard } from '../runtime/core/card';
-import { CARD_SHA_KEY, ID_KEY } from '../runtime/core/integrity';
+import { CARD_SHA_KEY, ID_KEY, Sha256, textSha256 } from '../runtime/core/integrity';
 
 // The schema is declared once, in runtime/core/card.ts (no tfjs: the runtime package imports it); export may import
 // runtime (data flows that way), runtime may not import export. This module adds what only the writer needs.
@@ -26,15 +25,11 @@ export function exportFacts(commit: { commit: string; dirty: boolean }, now = ne
   return { commit: commit.commit, dirty: commit.dirty, opset: OPSET, irVersion: IR_VERSION, producer: PRODUCER, exportedAt: now.toISOString() };
 }
 
-export function cardMetadata(card: ModelCard & { id: string }, role: string): Record<string, string> {
+/** The metadata_props of one file of the model: the card, its hash and the keys the runtime verifies. Platform-free:
+ *  the caller passes the sha256 (Node's crypto in export, WebCrypto in the page). */
+export async function cardMetadata(card: ModelCard & { id: string }, role: string, sha256: Sha256): Promise<Record<string, string>> {
   const json = JSON.stringify(card);
-  return { 'dgm.format': card.format, 'dgm.name': card.name, [ID_KEY]: card.id, 'dgm.role': role, 'dgm.card': json, [CARD_SHA_KEY]: nodeSha256([Buffer.from(json, 'utf8')]) };
-}
-
-export function nodeSha256(parts: readonly Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
+  return { 'dgm.format': card.format, 'dgm.name': card.name, [ID_KEY]: card.id, 'dgm.role': role, 'dgm.card': json, [CARD_SHA_KEY]: await textSha256(json, sha256) };
 }
 
 export function shapeText(shape: Dim[]): string {

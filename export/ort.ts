@@ -1,4 +1,7 @@
-/** Running an exported model in onnxruntime-node: the reference runtime every export is validated against. */
+/**
+ * Running an exported model in onnxruntime-node: the reference runtime every export is validated against. The page's
+ * bundle replaces this module with ort.browser.ts (the same API on onnxruntime-web), so export validates there too.
+ */
 import * as ort from 'onnxruntime-node';
 
 export type Feed = { data: Float32Array; dims: number[] } | { data: BigInt64Array; dims: number[] };
@@ -35,13 +38,4 @@ export async function runOrt(bytes: Uint8Array, feeds: Record<string, Feed>, thr
   }
 }
 
-/** Largest |a - b|; NaN anywhere counts as infinitely far (a NaN must never pass a parity check). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`maxAbsDiff: lengths differ (${a.length} vs ${b.length})`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
-}
+export { maxAbsDiff } from './max-abs-diff';

@@ -54,6 +54,8 @@ export interface AppServerOptions {
   verbose?: boolean;
   /** The runs folder the runs view shows (read-only; runs-api.ts); none: no runs view data. */
   runsDir?: string;
+  /** More static roots and endpoints (the CLI adds the training page, training/browser/serve.ts, this way). */
+  extensions?: { roots: ServeRoot[]; api: NonNullable<ServerOptions['api']> }[];
 }
 
 /** The GANs and flows in `dir` (folders holding model.onnx with a readable card); unreadable ones are reported and skipped. */
@@ -143,6 +145,11 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningSer
   if (fs.existsSync(modelsDir)) roots.push({ prefix: '/models/', dir: modelsDir });
   else log(`note: models folder ${modelsDir} does not exist yet; the page will say how to export models`);
   const runs = opts.runsDir ? runsView(opts.runsDir, roots) : undefined;
+  const extraApi: NonNullable<ServerOptions['api']> = {};
+  for (const ext of opts.extensions ?? []) {
+    for (const r of ext.roots) if (!roots.some((have) => have.prefix === r.prefix)) roots.push(r);
+    Object.assign(extraApi, ext.api);
+  }
   const server = await startServer({
     roots,
     routes: runs?.routes,
@@ -150,7 +157,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningSer
     host: opts.host,
     port: opts.port,
     log: opts.verbose ? log : undefined,
-    api: { ...appApi(modelsDir, opts.testImages, log), ...runs?.api },
+    api: { ...appApi(modelsDir, opts.testImages, log), ...runs?.api, ...extraApi },
   });
   return runs ? runs.announce(server) : server;
 }

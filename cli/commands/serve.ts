@@ -3,6 +3,18 @@ import { Command } from 'commander';
 import { startAppServer, TestImages } from '../../runtime/app-server';
 import { isLoopback } from '../../runtime/server';
 import { CLASS_NAMES, findFashionMnist, readSplit } from '../../training/data/fashion-mnist';
+import { trainPageExtension } from '../../training/browser/serve';
+
+/** The training page (training/browser/serve.ts); without its bundler (an install without dev dependencies) the rest
+ *  of the page is served and a line says why that tab is missing. */
+async function trainPage(): Promise<Awaited<ReturnType<typeof trainPageExtension>>[]> {
+  try {
+    return [await trainPageExtension((l) => console.error(l))];
+  } catch (err) {
+    console.error(`dgm serve: no training page: ${(err as Error).message}`);
+    return [];
+  }
+}
 
 /** The most test images the page asks for (app-server.ts's `count` bound). */
 const MAX_TEST_IMAGES = 100;
@@ -42,7 +54,7 @@ export function registerServe(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer in [0, 65535], got ${opts.port}`);
       if (!isLoopback(opts.host)) console.error(`warning: binding to ${opts.host}: the page and the models are reachable from the network`);
-      const server = await startAppServer({ modelsDir: opts.models, host: opts.host, port, testImages: fashionMnistTestImages, verbose: opts.verbose, runsDir: opts.runs });
+      const server = await startAppServer({ modelsDir: opts.models, host: opts.host, port, testImages: fashionMnistTestImages, verbose: opts.verbose, runsDir: opts.runs, extensions: await trainPage() });
       console.log(`dgm serve: ${server.url} (models from ${opts.models}; runs view: ${server.url}#runs, from ${opts.runs}; Ctrl-C stops)`);
       const stop = () => {
         void server.close().then(() => process.exit(0));

@@ -3,9 +3,8 @@
  * in the schema's snake_case so the objects below read like the ONNX IR spec). protobufjs does every byte of the
  * encoding; this module only names the message shapes the exporter builds.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as protobuf from 'protobufjs';
+import { onnxSchemaText } from './onnx-schema';
 
 /** ONNX IR 8 is what opset 17 (ONNX 1.12) was released with; the Debian checker (onnx 1.12) accepts up to IR 8. */
 export const IR_VERSION = 8;
@@ -72,19 +71,11 @@ export interface ModelProto {
   metadata_props: { key: string; value: string }[];
 }
 
-/** tsc compiles to dist/ without copying the schema, so look beside this file first, then in the source tree. */
-function schemaFile(): string {
-  const candidates = [path.join(__dirname, 'onnx.proto'), path.resolve(__dirname, '../../../export/onnx/onnx.proto')];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`ONNX schema onnx.proto not found (looked in ${candidates.join(', ')})`);
-  return found;
-}
-
 let modelType: protobuf.Type | undefined;
 
 function modelProtoType(): protobuf.Type {
   if (!modelType) {
-    const root = new protobuf.Root().loadSync(schemaFile(), { keepCase: true });
+    const root = protobuf.parse(onnxSchemaText(), { keepCase: true }).root;
     modelType = root.lookupType('onnx.ModelProto');
   }
   return modelType;

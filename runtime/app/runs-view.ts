@@ -397,7 +397,7 @@ function route(): void {
   const m = /^#runs(?:\/(.*))?$/.exec(location.hash);
   const runs = !!m;
   document.body.dataset.view = runs ? 'runs' : 'models';
-  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('nav.tabs a'))) a.classList.toggle('active', (a.dataset.view === 'runs') === runs);
+  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('nav.tabs a[data-view]'))) a.classList.toggle('active', (a.dataset.view === 'runs') === runs);
   if (runs) view.start(m![1] ? m![1].split(',').filter(Boolean).map(decodeURIComponent) : []);
 }
 

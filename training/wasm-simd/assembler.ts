@@ -30,7 +30,11 @@ export function sleb(n: number): number[] {
   }
 }
 
-const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+// TextEncoder, not Buffer: the kernels run in the browser's tfjs-wasm too (the training page).
+const str = (s: string): number[] => {
+  const b = new TextEncoder().encode(s);
+  return [...uleb(b.length), ...b];
+};
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
