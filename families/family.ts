@@ -15,6 +15,9 @@ import type { Workload } from '../training/bench/workloads';
 import type { Checkpoint } from '../training/harness/checkpoint';
 import type { RunDefinition } from '../training/harness/runs';
 import type { RunExportOptions, RunJob } from '../export/from-run';
+import type { InferenceWorkload } from '../eval/bench/inference-workloads';
+import type { BenchOptions, BenchReport } from '../eval/bench/run-bench';
+import type { TimingOptions } from '../eval/bench/timing';
 
 export type { FamilyType };
 
@@ -34,9 +37,15 @@ export interface Family {
   exportJob(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob>;
   /** Training-step workloads of `make bench` / `dgm bench` / `dgm gpu-check`, keyed by run name (eval/bench/training-workloads.ts). */
   bench?: Record<string, TrainingBench>;
+  /** Inference rows of `make bench` beyond the built-in ones (its samplers and density graphs, timed with the bench's
+   *  own `bench` function, and any target rows it adds to `report.targets`). */
+  inferenceBench?(bench: InferenceBenchFn, o: Pick<BenchOptions, 'batches' | 'samplerBatches' | 'inferenceTiming'>, report: Pick<BenchReport, 'inference' | 'targets'>): Promise<void>;
   /** What the contract test (test/families/contract.test.ts) needs: a new family is tested by being registered. */
   contract: FamilyContract;
 }
+
+/** Times one inference workload at `batches` on every onnxruntime thread count of the run (and tfjs at `tfjsBatches`). */
+export type InferenceBenchFn = (w: InferenceWorkload, batches: number[], tfjsBatches?: number[], timing?: TimingOptions) => Promise<void>;
 
 export interface TrainingBench {
   /** One full optimizer step at the run's batch size, or at `batch` (tests use small ones), on random inputs. */

@@ -14,6 +14,7 @@ import { generatorWorkload, InferenceWorkload, MADE_784, MAF_FMNIST, mafLogProbW
 import { benchInference, InferenceRow } from './sampling';
 import { OpTime, profileOrt, TimingOptions } from './timing';
 import { TrainingModel, trainingOnCpu, trainingWorkload } from './training-workloads';
+import { families } from '../../families/registry';
 
 export const BENCH_FORMAT = 'dgm-bench/1';
 
@@ -139,6 +140,7 @@ async function inferencePart(o: BenchOptions, report: BenchReport): Promise<void
     sample.dispose();
     pass.dispose();
   }
+  for (const f of families()) await f.inferenceBench?.(bench, o, report);
   const d = MADE_784.inputSize;
   for (const batch of o.samplerBatches) {
     for (const t of o.ortThreads) {
