@@ -6,5 +6,6 @@ import type { Family } from './family';
 import { family as maf } from './maf';
 import { family as gan } from './gan';
 import { family as classifier } from './classifier';
+import { family as realnvp } from './realnvp';
 
-export const FAMILIES: readonly Family[] = [maf, gan, classifier];
+export const FAMILIES: readonly Family[] = [maf, gan, classifier, realnvp];

@@ -8,6 +8,7 @@ import { Random } from '../../runtime/core/random';
 import { discriminate, GanDefinition, generate } from '../../families/gan/gan-nets';
 import { Params } from '../../training/nets/layers';
 import { MafDefinition, mafLogProb, mafSample } from '../../families/maf/maf';
+import { RealNvpDefinition, realnvpLogProb, realnvpSample } from '../../families/realnvp/definition';
 import type { ParityJob } from './runtimes';
 import { keptRows } from '../../export/validate';
 
@@ -51,9 +52,37 @@ export const TFJS_SAMPLE_MAX_D = 64;
  * trained models: a trained flow can overflow far from its data), and `nSample` samples from seed 5.
  */
 export function mafCases(name: string, dir: string, def: MafDefinition, params: Params, nSample: number, extra: { rows: Float32Array; what: string } | 'normal', bound = Infinity): ParityCase[] {
-  const d = def.inputSize;
+  return flowCases(name, dir, {
+    d: def.inputSize,
+    sample: (n, seed) => tf.tidy(() => mafSample(def, params, n, seed).dataSync() as Float32Array),
+    logProb: (rows, n) => tf.tidy(() => mafLogProb(def, params, tf.tensor2d(rows, [n, def.inputSize])).dataSync() as Float32Array),
+    // Sampling is D sequential passes per flow in tfjs.
+    tfjsSamples: def.inputSize <= TFJS_SAMPLE_MAX_D,
+  }, nSample, extra, bound);
+}
+
+/** RealNVP (families/realnvp): single-pass sampling, so tfjs is the samples' reference at every D. */
+export function realnvpCases(name: string, dir: string, def: RealNvpDefinition, params: Params, nSample: number, extra: { rows: Float32Array; what: string } | 'normal', bound = Infinity): ParityCase[] {
+  return flowCases(name, dir, {
+    d: def.inputSize,
+    sample: (n, seed) => tf.tidy(() => realnvpSample(def, params, n, seed).dataSync() as Float32Array),
+    logProb: (rows, n) => tf.tidy(() => realnvpLogProb(def, params, tf.tensor2d(rows, [n, def.inputSize])).dataSync() as Float32Array),
+    tfjsSamples: true,
+  }, nSample, extra, bound);
+}
+
+interface FlowReference {
+  d: number;
+  /** n samples [n * d] from the latents of `seed` (runtime/core/noise.ts latentNoise, as every runtime draws). */
+  sample(n: number, seed: number): Float32Array;
+  logProb(rows: Float32Array, n: number): Float32Array;
+  tfjsSamples: boolean;
+}
+
+function flowCases(name: string, dir: string, ref: FlowReference, nSample: number, extra: { rows: Float32Array; what: string } | 'normal', bound: number): ParityCase[] {
+  const d = ref.d;
   // The density is compared on the samples that stay in range: float32 does not invert a runaway row (see divergedRows).
-  const drawn = tf.tidy(() => mafSample(def, params, 8, 3).dataSync() as Float32Array);
+  const drawn = ref.sample(8, 3);
   const keep = keptRows(drawn, 8, d, bound);
   const own = new Float32Array(keep.length * d);
   keep.forEach((r, i) => own.set(drawn.subarray(r * d, (r + 1) * d), i * d));
@@ -62,8 +91,8 @@ export function mafCases(name: string, dir: string, def: MafDefinition, params: 
   rows.set(own);
   rows.set(more, own.length);
   const n = rows.length / d;
-  const lp = tf.tidy(() => mafLogProb(def, params, tf.tensor2d(rows, [n, d])).dataSync() as Float32Array);
-  const xs = d <= TFJS_SAMPLE_MAX_D ? tf.tidy(() => mafSample(def, params, nSample, 5).dataSync() as Float32Array) : undefined;
+  const lp = ref.logProb(rows, n);
+  const xs = ref.tfjsSamples ? ref.sample(nSample, 5) : undefined;
   return [
     {
       model: name,

@@ -22,7 +22,8 @@ import { ganDefinition, initGanParams } from '../../families/gan/gan-nets';
 import { initMafParams } from '../../families/maf/maf';
 import { mafDefinitionFromRunConfig } from '../../families/maf/maf-common';
 import { useTfCpu } from '../runtime/fixtures';
-import { ganCases, mafCases, ParityCase } from './cases';
+import { ganCases, mafCases, ParityCase, realnvpCases } from './cases';
+import { initRealNvpParams, realnvpDefinitionFromRunConfig } from '../../families/realnvp/definition';
 import { runParity } from './run';
 import { boundedPairErrors, pairErrors, parityMarkdown } from './table';
 
@@ -50,14 +51,16 @@ const dirs = (process.env.DGM_PARITY_MODELS ?? '').split(',').map((s) => s.trim(
         // A shipped folder holds the generator alone (runtime/models): its discriminator case is left out.
         cases.push(...ganCases(card.name, dir, def, gen, disc).filter((c) => c.job.kind !== 'raw' || fs.existsSync(path.join(dir, c.job.file))));
         [...gen.values(), ...disc.values()].forEach((v) => v.dispose());
-      } else if (card.family === 'maf') {
-        const def = mafDefinitionFromRunConfig(ck.config);
-        const params = initMafParams(def, new Random(0));
+      } else if (card.family === 'maf' || card.family === 'realnvp') {
+        const maf = card.family === 'maf';
+        const def = maf ? mafDefinitionFromRunConfig(ck.config) : realnvpDefinitionFromRunConfig(ck.config);
+        const params = maf ? initMafParams(def as ReturnType<typeof mafDefinitionFromRunConfig>, new Random(0)) : initRealNvpParams(def as ReturnType<typeof realnvpDefinitionFromRunConfig>, new Random(0));
         loadParams(params, ck.tensors, ckFile);
         const data = (card.data?.details ?? {}) as { dataset?: string; seed?: number; n?: number };
         let extra: { rows: Float32Array; what: string } = { rows: new Float32Array(0), what: 'no other rows' };
         if (data.dataset === 'moons') extra = { rows: makeMoons({ seed: data.seed, n: data.n }).test.slice(0, 16), what: '8 two-moons test points (standardized, as trained)' };
-        cases.push(...mafCases(card.name, dir, def, params, 8, extra, divergenceBound(flowSpec(card, dir).transform)));
+        const bound = divergenceBound(flowSpec(card, dir).transform);
+        cases.push(...(maf ? mafCases(card.name, dir, def as ReturnType<typeof mafDefinitionFromRunConfig>, params, 8, extra, bound) : realnvpCases(card.name, dir, def as ReturnType<typeof realnvpDefinitionFromRunConfig>, params, 8, extra, bound)));
         params.forEach((v) => v.dispose());
       } else {
         throw new Error(`${dir}: a ${card.family} model; the parity suite covers GANs and flows`);

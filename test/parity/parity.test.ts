@@ -5,7 +5,7 @@
  * onnxruntime-node vs onnxruntime-web's wasm provider in Node vs Debian Chromium with the WebGPU provider
  * (SwiftShader's adapter on this GPU-less machine) and with wasm. Every pair's max |difference| must stay within
  * 1e-4 for images and logits and 1e-3 nats for log-likelihoods (flow samples: 1e-3, coordinates of order 1).
- * The models (a cGAN, a GAN, a 2-D flow and an 8x8 image flow) are exported in the test from seeded random weights
+ * The models (a cGAN, a GAN, a 2-D flow and an 8x8 image flow, each flow as a MAF and as a RealNVP) are exported in the test from seeded random weights
  * by the project's own pipeline; a MobileNet-style net and an Embedding + LSTM + BiGRU text model are tfjs-layers
  * models converted by `dgm convert` (export/convert), with tfjs-layers' predict as the tfjs column. The table goes to reports/parity.md and the log.
  */
@@ -14,7 +14,8 @@ import * as path from 'path';
 import { projectRoot } from '../../runtime/paths';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
 import { exportGan, exportMaf, tmpDir, useTfCpu } from '../runtime/fixtures';
-import { convertedCases, ganCases, mafCases, ParityCase } from './cases';
+import { convertedCases, ganCases, mafCases, ParityCase, realnvpCases } from './cases';
+import { exportRealNvp } from '../families/realnvp-fixture';
 import { mobileNetStyle, textModel } from '../export/convert/architectures';
 import { seedWeights } from '../export/convert/helpers';
 import { runParity } from './run';
@@ -42,6 +43,13 @@ describe('parity across runtimes', () => {
     const image = await exportMaf(root, 'maf-image', { inputSize: 64, hiddenSize: 32, nHidden: 1, nFlows: 2 }, { space: 'logit', details: { dataset: 'fashion-mnist (8x8 fixture)', lambda: 1e-6, image: { channels: 1, height: 8, width: 8 } } });
     cases.push(...mafCases('maf-image', image.dir, image.def, image.params, 2, 'normal'));
     image.dispose();
+    // RealNVP (families/realnvp): single-pass graphs, a 2-D flow and an 8x8 image flow (checkerboard, shuffled couplings).
+    const rMoons = await exportRealNvp(root, 'realnvp-moons', { inputSize: 2, couplings: 4, hidden: 16, nHidden: 2, logScaleBound: 2, firstMask: 'identity' }, { space: 'standardized', details: { dataset: 'moons', mean: [0.5, 0.25], std: [0.87, 0.5] } });
+    cases.push(...realnvpCases('realnvp-moons', rMoons.dir, rMoons.def, rMoons.params, 8, 'normal'));
+    rMoons.dispose();
+    const rImage = await exportRealNvp(root, 'realnvp-image', { inputSize: 64, couplings: 4, hidden: 32, nHidden: 2, logScaleBound: 2, firstMask: 'checkerboard', image: { height: 8, width: 8 }, shuffle: true }, { space: 'logit', details: { dataset: 'fashion-mnist (8x8 fixture)', lambda: 1e-6, image: { channels: 1, height: 8, width: 8 } } });
+    cases.push(...realnvpCases('realnvp-image', rImage.dir, rImage.def, rImage.params, 2, 'normal'));
+    rImage.dispose();
     for (const [name, build, seed] of [['convert-mobilenet-style', mobileNetStyle, 21], ['convert-lstm-text', textModel, 22]] as const) {
       const m = build();
       seedWeights(m, seed);

