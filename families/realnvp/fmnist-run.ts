@@ -256,7 +256,7 @@ async function trainAndEvaluate(
     config,
   };
   writeFileAtomic(path.join(flags.runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  const head = capped ? `${result.message.split('.')[0]} (the ${s.minutes}-minute cap)` : result.message;
+  const head = capped ? `realnvp-fmnist: the ${s.minutes}-minute cap on training stopped the run: ${result.message}` : result.message;
   const line = test === null ? '' :
     `\nrealnvp-fmnist: test ${test.bpd.toFixed(4)} bits/dim; log-likelihood ${test.ll.toFixed(2)} nats/image on [0,1)^${d} (best.ckpt, step ${result.best!.step})` +
     `; median ${test.medianBpd.toFixed(4)} bits/dim; ${(trainingSeconds / 60).toFixed(1)} min of training` +
