@@ -200,6 +200,7 @@ async function trainAndEvaluate(
       seed: flags.seed,
       epochs: flags.steps === undefined ? flags.epochs ?? DEFAULT_EPOCHS : undefined,
       steps: flags.steps,
+    stopAfterSteps: flags.stopAfterSteps,
       step: ({ batch: idx, rng, step }) => {
         opt.setLearningRate(learningRateAt(schedule, step));
         let pixels = gatherRows(train.images, d, idx);

@@ -94,6 +94,7 @@ async function trainAndEvaluate(flags: TrainFlags, s: typeof REALNVP_MOONS_DEFAU
     seed: flags.seed,
     epochs: flags.steps === undefined ? flags.epochs ?? DEFAULT_EPOCHS : undefined,
     steps: flags.steps,
+    stopAfterSteps: flags.stopAfterSteps,
     step: ({ batch: idx }) => ({ nll: realnvpTrainStep(def, params, opt, tf.tensor2d(gatherRows(moons.train, 2, idx), [idx.length, 2])) }),
     onEpochEnd: async ({ epoch, runDir }) => {
       const seconds = (Date.now() - epochStart) / 1000;
