@@ -5,7 +5,7 @@
  * the opposite log-determinant; the log-determinant against autodiff's Jacobian (float64 LU) on small D; export
  * round trip (single-pass graphs, no Loop) within export/validate.ts's tolerances on random-weight models; the
  * runtime's Flow loads the exported card; a realnvp-moons run resumed from its checkpoint ends byte-identical to an
- * uninterrupted one.
+ * uninterrupted one; realnvp-fmnist on a slice; the bench hook's rows.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -32,6 +32,11 @@ import { findFashionMnist, loadFashionMnist } from '../../training/data/fashion-
 import { family as realnvpFamily } from '../../families/realnvp';
 import { jacobian, logAbsDet } from '../training/flows/jacobian';
 import { randomRealNvp } from './realnvp-fixture';
+import * as ort from 'onnxruntime-node';
+import { realnvpBenchRows } from '../../families/realnvp/bench';
+import type { InferenceWorkload } from '../../eval/bench/inference-workloads';
+import type { InferenceRow } from '../../eval/bench/sampling';
+import type { TargetRow } from '../../eval/bench/run-bench';
 
 const CONFIGS: [string, RealNvpConfig][] = [
   ['d2', { inputSize: 2, couplings: 4, hidden: 8, nHidden: 2, logScaleBound: 2, firstMask: 'identity' }],
@@ -186,3 +191,24 @@ const fmnist = findFashionMnist({ download: 'never', quiet: true });
   expect(c.message).toMatch(/the 0\.00005-minute cap on training stopped the run: fmnist-capped: interrupted after step \d+ of 15 /);
   expect(readCheckpoint(path.join(capped, 'checkpoint.ckpt')).step).toBeLessThan(15);
 }, 400_000);
+
+test('the bench hook runs maf-fmnist\'s sampler and both RealNVP graphs, and turns their rows into the sampler target row', async () => {
+  const seen: string[] = [];
+  const report = { inference: [] as InferenceRow[], targets: [] as TargetRow[] };
+  // The timing itself is eval/bench/sampling.ts's; here each workload's graph runs once on its own feeds, and the
+  // rows get rates chosen to check the target arithmetic.
+  const bench = async (w: InferenceWorkload, batches: number[]) => {
+    seen.push(`${w.key}:${batches.join(',')}`);
+    const s = await ort.InferenceSession.create(w.onnx);
+    const out = await s.run(w.feeds(2));
+    await s.release();
+    const first = Object.values(out)[0];
+    expect(first.dims[0]).toBe(2);
+    expect(Array.from(first.data as Float32Array).every(Number.isFinite)).toBe(true);
+    for (const batch of batches) report.inference.push({ workload: w.key, title: w.title, unit: w.unit, batch, runtime: 'onnxruntime-node cpu 1 thread', perS: w.key === 'maf-fmnist-sample' ? 20 : 3000 });
+  };
+  await realnvpBenchRows(bench, { batches: [1, 256], samplerBatches: [1], inferenceTiming: { warmup: 1, reps: 1, minReps: 1, budgetMs: 1 } }, report);
+  expect(seen).toEqual(['maf-fmnist-sample:64', 'realnvp-fmnist-sample:1,64', 'realnvp-fmnist-logprob:1,256']);
+  expect(report.targets).toHaveLength(1);
+  expect(report.targets[0]).toMatchObject({ ours: 3000, reference: 20, ratio: 150, met: true, target: '>= 100x maf-fmnist' });
+}, 200_000);
