@@ -12,7 +12,7 @@ import { CLASSIFIER_KIND } from './classifier-run';
 import { extractorIdentity } from '../../eval/extractor';
 import { classifierJob } from './classifier-job';
 import { ExportError } from '../../export/lower/types';
-import { realTestImages } from '../gan/gan-export';
+import { realTestImages } from '../../export/real-data';
 import { weightsFromTensors } from '../../export/weights';
 import type { RunExportOptions, RunJob } from '../../export/from-run';
 import { loadReference, trainingFacts } from '../../export/run-facts';

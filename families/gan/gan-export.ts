@@ -7,7 +7,7 @@
 import * as path from 'path';
 import { Random } from '../../runtime/core/random';
 import { Checkpoint } from '../../training/harness/checkpoint';
-import { CLASS_NAMES, findFashionMnist, readSplit, toSymmetric } from '../../training/data/fashion-mnist';
+import { CLASS_NAMES } from '../../training/data/fashion-mnist';
 import { GanNetConfig, ganDefinition, initGanParams } from './gan-nets';
 import { GAN_KIND, type GanLoss } from './gan-common';
 import { ganJob } from './gan-job';
@@ -16,6 +16,7 @@ import { RealImages } from '../../export/validate';
 import { weightsFromTensors } from '../../export/weights';
 import type { RunExportOptions, RunJob } from '../../export/from-run';
 import { loadReference, trainingFacts } from '../../export/run-facts';
+import { realTestImages } from '../../export/real-data';
 
 /** The kinds of GAN checkpoints written before the family kind 'gan': each was its variant's name. */
 export const LEGACY_GAN_KINDS: readonly string[] = ['cgan', 'wgan-gp'];
@@ -41,23 +42,6 @@ export function ganNetConfigOf(config: unknown, where: string): Partial<GanNetCo
   return net;
 }
 
-export function realTestImages(n: number, dataDir?: string): RealImages | string {
-  let loc;
-  try {
-    loc = findFashionMnist({ dir: dataDir, download: 'never', quiet: true });
-  } catch (e) {
-    return `no real-data check: ${(e as Error).message}`;
-  }
-  if (!loc) return 'no real-data check: Fashion-MNIST not found (make data)';
-  const test = readSplit(loc, 'test');
-  const m = Math.min(n, test.n);
-  return {
-    pixels: toSymmetric(test.images.subarray(0, m * test.rows * test.cols)),
-    labels: Int32Array.from(test.labels.subarray(0, m)),
-    n: m,
-    what: `${m} Fashion-MNIST test images (pixels / 127.5 - 1)`,
-  };
-}
 
 export async function ganJobFromCheckpoint(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
   const where = path.relative(process.cwd(), file);

@@ -8,14 +8,12 @@ import { Random } from '../../runtime/core/random';
 import { transformOfDetails } from '../../runtime/core/card';
 import { divergenceBound } from '../../runtime/core/flow';
 import { Checkpoint } from '../../training/harness/checkpoint';
-import { makeMoons } from '../../training/data/moons';
-import { findFashionMnist, readSplit, toUnitDequantized } from '../../training/data/fashion-mnist';
-import { logit } from '../../training/data/logit';
 import { Params } from '../../training/nets/layers';
 import { ExportJob } from '../../export/export-model';
 import { ExportError, WeightMap } from '../../export/lower/types';
 import { weightsFromTensors } from '../../export/weights';
 import { loadReference, trainingFacts } from '../../export/run-facts';
+import { flowRealRows } from '../../export/real-data';
 import type { RunExportOptions, RunJob } from '../../export/from-run';
 import { ModelCard } from '../../export/card';
 import { initRealNvpParams, REALNVP_KIND, RealNvpDefinition, realnvpDefinitionFromRunConfig } from './definition';
@@ -23,8 +21,6 @@ import { realnvpDensityGraph, realnvpSampleGraph } from './graphs';
 import { realnvpParity } from './reference';
 
 export const REALNVP_FILES = { logProb: 'model.onnx', sample: 'sample.onnx' } as const;
-/** Any fixed stream for the real-data check's dequantization noise (export/from-run.ts uses the same). */
-const REAL_DATA_STREAM = 0x72656164;
 
 export interface RealNvpJobInput {
   name: string;
@@ -64,29 +60,6 @@ export function realnvpJob(input: RealNvpJobInput): ExportJob {
   };
 }
 
-/** Real rows in the model's coordinates for the second parity check, or why there are none. */
-export function realRows(data: Record<string, unknown>, d: number, n: number, dataDir?: string): { rows: Float32Array; n: number; what: string } | string {
-  if (data.dataset === 'moons') {
-    const moons = makeMoons({ seed: data.seed as number, n: data.n as number });
-    const m = Math.min(n, moons.test.length / 2);
-    return { rows: moons.test.slice(0, 2 * m), n: m, what: `${m} two-moons test points (standardized, as trained)` };
-  }
-  if (data.dataset === 'fashion-mnist') {
-    const lambda = data.lambda as number;
-    let loc;
-    try {
-      loc = findFashionMnist({ dir: dataDir, download: 'never', quiet: true });
-    } catch (e) {
-      return `no real-data check: ${(e as Error).message}`;
-    }
-    if (!loc) return 'no real-data check: Fashion-MNIST not found (make data)';
-    const test = readSplit(loc, 'test');
-    const m = Math.min(n, test.n);
-    const x = toUnitDequantized(test.images.subarray(0, m * d), new Random(0, REAL_DATA_STREAM));
-    return { rows: logit(x, d, lambda).y, n: m, what: `${m} Fashion-MNIST test images, dequantized and logit-transformed (lambda ${lambda}) as trained` };
-  }
-  return `no real-data check for dataset ${JSON.stringify(data.dataset)}`;
-}
 
 /** The family's export hook: what export/from-run.ts calls for a checkpoint of kind 'realnvp'. */
 export async function realnvpExportJob(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
@@ -101,7 +74,7 @@ export async function realnvpExportJob(name: string, runDir: string, file: strin
   const notes: string[] = [];
   let real: { rows: Float32Array; n: number; what: string } | undefined;
   if (!opts.noRealData) {
-    const r = realRows(data, def.inputSize, opts.parityN ?? 1000, opts.dataDir);
+    const r = flowRealRows(data, def.inputSize, opts.parityN ?? 1000, opts.dataDir);
     if (typeof r === 'string') notes.push(r);
     else real = r;
   }

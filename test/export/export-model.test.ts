@@ -16,7 +16,7 @@ import { initMafParams, mafDefinition } from '../../families/maf/maf';
 import { CARD_FORMAT, ModelCard, parseCard } from '../../export/card';
 import { exportModel } from '../../export/export-model';
 import { ganJob } from '../../families/gan/gan-job';
-import { realTestImages } from '../../families/gan/gan-export';
+import { realTestImages } from '../../export/real-data';
 import { mafJob } from '../../families/maf/maf-job';
 import { decodeModel } from '../../export/onnx/proto';
 import { weightsFromParams } from '../../export/weights';
