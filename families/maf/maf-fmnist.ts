@@ -22,13 +22,13 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { summarizeLogProb } from '../../runtime/core/log-prob-summary';
 import { gatherRows } from '../../training/data/batches';
 import { loadFashionMnist } from '../../training/data/fashion-mnist';
-import { bitsPerDim, DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../../training/data/logit';
+import { DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../../training/data/logit';
 import { MIRRORABLE_CLASSES, mirrorDraw, mirrorRows } from '../../training/data/mirror';
 import { toUnitDequantized } from '../../training/data/pixels';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { evalSet as pixelEvalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from '../../training/harness/pixel-likelihood';
 import { loadParams, readCheckpoint } from '../../training/harness/checkpoint';
 import { writeImageGrid } from '../../training/harness/image-grid';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../../training/harness/loop';
@@ -86,54 +86,19 @@ const FIGURE_SEED = 4321;
 const STREAM_VAL_NOISE = 0x76616c;
 const STREAM_TEST_NOISE = 0x74657374;
 
-/** Dequantized + logit-transformed evaluation set: y [n*D] for the flow, logDet [n] of the logit per image. */
-export interface EvalSet {
-  y: Float32Array;
-  logDet: Float64Array;
-  n: number;
-}
-
-export interface LikelihoodReport {
-  /** Mean log p_x(x), nats per image, x in [0,1)^784. */
-  ll: number;
-  /** Mean log p of the same data on the [0,256)^784 scale (ll - 784 ln 256). */
-  ll256: number;
-  /** Mean log p_y(y) in logit space. */
-  llLogit: number;
-  bpd: number;
-  /** Median of the per-image bits/dim: far from `bpd` when a few images own the mean. */
-  medianBpd: number;
-  /** The image with the lowest log p_x (nats, [0,1)^784) and its index in the set. */
-  lowest: { index: number; ll: number };
-}
-
 export interface MafFmnistResult extends TrainingResult {
   test: LikelihoodReport | null;
   secondsPerEpoch: number | null;
 }
 
-/** Fixed dequantization noise from `rng`, then the logit transform (with its per-image log-determinant). */
+/** The evaluation set of maf-fmnist's D pixels (training/harness/pixel-likelihood.ts). */
 export function evalSet(images: Uint8Array, rng: Random, lambda: number): EvalSet {
-  const { y, logDet } = logit(toUnitDequantized(images, rng), D, lambda);
-  return { y, logDet, n: logDet.length };
+  return pixelEvalSet(images, D, rng, lambda);
 }
 
 /** Data-space likelihood of an evaluation set (see the header for the formulas). */
-export async function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
-  const lpY = await mafLogProbRows(def, params, set.y, 500);
-  let sY = 0, sX = 0;
-  const lpX = new Float64Array(set.n);
-  for (let i = 0; i < set.n; i++) {
-    sY += lpY[i];
-    lpX[i] = lpY[i] + set.logDet[i];
-    sX += lpX[i];
-  }
-  const ll = sX / set.n;
-  const summary = summarizeLogProb(lpX);
-  return {
-    ll, ll256: ll - D * Math.log(256), llLogit: sY / set.n, bpd: bitsPerDim(ll, D),
-    medianBpd: bitsPerDim(summary.median, D), lowest: { index: summary.lowest.index, ll: summary.lowest.value },
-  };
+export function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
+  return pixelLikelihood((rows, batch) => mafLogProbRows(def, params, rows, batch), D, set);
 }
 
 async function writeSamples(file: string, def: MafDefinition, params: Params, n: number, lambda: number): Promise<void> {

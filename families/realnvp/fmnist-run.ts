@@ -16,13 +16,13 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
-import { summarizeLogProb } from '../../runtime/core/log-prob-summary';
 import { gatherRows } from '../../training/data/batches';
 import { loadFashionMnist } from '../../training/data/fashion-mnist';
-import { bitsPerDim, DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../../training/data/logit';
+import { DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../../training/data/logit';
 import { MIRRORABLE_CLASSES, mirrorDraw, mirrorRows } from '../../training/data/mirror';
 import { toUnitDequantized } from '../../training/data/pixels';
 import { writeFileAtomic } from '../../training/harness/atomic-write';
+import { evalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from '../../training/harness/pixel-likelihood';
 import { loadParams, readCheckpoint } from '../../training/harness/checkpoint';
 import { writeImageGrid } from '../../training/harness/image-grid';
 import { BEST_FILE, METRICS_FILE, runTraining, STREAM_INIT, type TrainingResult } from '../../training/harness/loop';
@@ -66,45 +66,16 @@ const FIGURE_SEED = 4321;
 const STREAM_VAL_NOISE = 0x76616c;
 const STREAM_TEST_NOISE = 0x74657374;
 
-export interface EvalSet {
-  y: Float32Array;
-  logDet: Float64Array;
-  n: number;
-}
-
-export interface LikelihoodReport {
-  /** Mean log p_x(x), nats per image, x in [0,1)^D. */
-  ll: number;
-  llLogit: number;
-  bpd: number;
-  medianBpd: number;
-  lowest: { index: number; ll: number };
-}
-
 export interface RealNvpFmnistResult extends TrainingResult {
   test: LikelihoodReport | null;
   secondsPerEpoch: number | null;
   trainingSeconds: number;
 }
 
-export function evalSet(images: Uint8Array, d: number, rng: Random, lambda: number): EvalSet {
-  const { y, logDet } = logit(toUnitDequantized(images, rng), d, lambda);
-  return { y, logDet, n: logDet.length };
-}
+export { evalSet };
 
-export async function likelihoodOf(def: RealNvpDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
-  const d = def.inputSize;
-  const lpY = await realnvpLogProbRows(def, params, set.y, 500);
-  let sY = 0, sX = 0;
-  const lpX = new Float64Array(set.n);
-  for (let i = 0; i < set.n; i++) {
-    sY += lpY[i];
-    lpX[i] = lpY[i] + set.logDet[i];
-    sX += lpX[i];
-  }
-  const ll = sX / set.n;
-  const summary = summarizeLogProb(lpX);
-  return { ll, llLogit: sY / set.n, bpd: bitsPerDim(ll, d), medianBpd: bitsPerDim(summary.median, d), lowest: { index: summary.lowest.index, ll: summary.lowest.value } };
+export function likelihoodOf(def: RealNvpDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
+  return pixelLikelihood((rows, batch) => realnvpLogProbRows(def, params, rows, batch), def.inputSize, set);
 }
 
 async function writeSamples(file: string, def: RealNvpDefinition, params: Params, n: number, lambda: number, h: number, w: number): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Density heat maps for 2-D models: `gridPoints` gives the points of a regular grid to evaluate a model's
  * log-density on, `densityHeatmapPng` turns the values into a PNG (row 0 at the top = largest y), which the
- * maf-moons figure places over its region (families/maf/maf-moons-figure.ts).
+ * moons figure places over its region (training/harness/moons-figure.ts).
  */
 import { encodePng, type RgbaImage } from './image-grid';
 import { writeFileAtomic } from './atomic-write';

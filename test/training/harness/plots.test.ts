@@ -13,7 +13,7 @@ import { makeRecord, type MetricsRecord } from '../../../training/harness/metric
 import { lossPlotSvg, writeLossPlot } from '../../../training/harness/plots';
 import { loadVega } from '../../../training/harness/vega';
 import { chartRows, metricKind, panelsOf, runFigureSpec, smoothRows } from '../../../runtime/app/run-charts';
-import { densityGrid, regionAround, writeMoonsFigureSvg } from '../../../families/maf/maf-moons-figure';
+import { densityGrid, regionAround, writeMoonsFigureSvg } from '../../../training/harness/moons-figure';
 
 let dir: string;
 beforeAll(() => {

@@ -1,12 +1,12 @@
 /**
- * The maf-moons progress figure, one PNG: [model samples | test points | model density], three square panels over
+ * The progress figure of a flow on two moons, one PNG: [model samples | test points | model density], three square panels over
  * the same region, so a glance shows whether the flow has found both moons and the gap between them. Beside it, the
  * same panels titled and with labelled axes as an SVG (moonsFigureSpec: Vega-Lite, the runs view's chart library).
  */
-import { densityHeatmapRgba, gridPoints } from '../../training/harness/density-map';
-import { encodePng, type RgbaImage } from '../../training/harness/image-grid';
-import { writeFileAtomic } from '../../training/harness/atomic-write';
-import { vegaLiteToSvg } from '../../training/harness/vega';
+import { densityHeatmapRgba, gridPoints } from './density-map';
+import { encodePng, type RgbaImage } from './image-grid';
+import { writeFileAtomic } from './atomic-write';
+import { vegaLiteToSvg } from './vega';
 
 export interface Region {
   x: [number, number];
