@@ -15,12 +15,11 @@ import { defaultThreads, initBackend, shutdownBackend } from '../../training/bac
 import { measureGemmRate, profileGemmFlops } from '../../training/bench/gemm-floor';
 import { profileStep } from '../../training/bench/kernel-profile';
 import { timeWorkload, StepTimes } from '../../training/bench/timing';
-import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../../training/bench/workloads';
-import { trainingWorkload } from '../../eval/bench/training-workloads';
+import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, Workload } from '../../training/bench/workloads';
+import { trainingModels, trainingOnCpu, trainingWorkload } from '../../eval/bench/training-workloads';
 import { coverageWorkloads, kernelsUsed, unregistered } from '../../training/wasm-kernels/coverage';
 import { writeBenchReport } from '../../eval/bench/report';
 import { runBench } from '../../eval/bench/run-bench';
-import { trainingModels } from '../../eval/bench/training-workloads';
 
 interface BackendConfig {
   label: string;
@@ -38,14 +37,20 @@ interface WorkloadSpec {
   torch?: string;
 }
 
-const WORKLOADS: WorkloadSpec[] = [
+const FIXED_WORKLOADS: WorkloadSpec[] = [
   { key: 'small', make: () => smallConvWorkload(), onCpu: true },
   { key: 'gan', make: () => courseGanWorkload({ batch: 64 }), onCpu: false, targetMs: 250, torch: 'course_gan_train_step_b64' },
   { key: 'made', make: () => madeWorkload({ batch: 256 }), onCpu: false, targetMs: 150, torch: 'made784_train_step_b256' },
   { key: 'gen', make: () => generatorInferenceWorkload({ batch: 256 }), onCpu: false, torch: 'course_generator_b256' },
   { key: 'made-logprob', make: () => madeWorkload({ batch: 256, train: false }), onCpu: false, torch: 'made784_logprob_b256' },
-  { key: 'wgan-gp', make: () => wganGpWorkload({ batch: 64 }), onCpu: false },
-  { key: 'maf-fmnist', make: () => trainingWorkload('maf-fmnist'), onCpu: false },
+];
+// Beside the fixed kernels' workloads, one training step of every registered run that has one (its family's bench
+// hook), by run name.
+const WORKLOADS: WorkloadSpec[] = [
+  ...FIXED_WORKLOADS,
+  ...trainingModels()
+    .filter((m) => !FIXED_WORKLOADS.some((w) => w.key === m))
+    .map((m) => ({ key: m, make: () => trainingWorkload(m), onCpu: trainingOnCpu(m) })),
 ];
 const DEFAULT_WORKLOADS = ['small', 'gan', 'made', 'gen', 'made-logprob'];
 
