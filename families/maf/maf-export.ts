@@ -10,10 +10,9 @@ import { MafDefinition, initMafParams } from './maf';
 import { mafDefinitionFromRunConfig } from './maf-common';
 import { mafJob } from './maf-job';
 import { ExportError } from '../../export/lower/types';
-import { weightsFromTensors } from '../../export/weights';
 import type { RunExportOptions, RunJob } from '../../export/from-run';
-import { loadReference, trainingFacts } from '../../export/run-facts';
-import { flowRealRows } from '../../export/real-data';
+import { loadReference } from '../../export/run-facts';
+import { flowCheckpointInputs } from '../../export/flow-job';
 
 function mafDefinitionOf(config: unknown, where: string): MafDefinition {
   try {
@@ -27,26 +26,8 @@ function mafDefinitionOf(config: unknown, where: string): MafDefinition {
 export async function mafJobFromCheckpoint(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
   const def = mafDefinitionOf(ck.config, path.relative(process.cwd(), file));
   const params = loadReference(initMafParams(def, new Random(0)), ck, file);
-  const data = ((ck.config as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
-  const notes: string[] = [];
-  let real: { rows: Float32Array; n: number; what: string } | undefined;
-  if (!opts.noRealData) {
-    const r = flowRealRows(data, def.inputSize, opts.parityN ?? 1000, opts.dataDir);
-    if (typeof r === 'string') notes.push(r);
-    else real = r;
-  }
-  const job = mafJob({
-    name,
-    kind: ck.kind,
-    def,
-    params,
-    weights: weightsFromTensors(ck.tensors.filter((t) => !t.name.startsWith('opt/'))),
-    training: trainingFacts(runDir, file, ck),
-    data: { dimensions: def.inputSize, space: String(data.coordinates ?? data.dataset ?? 'unknown'), details: data },
-    real,
-    parityN: opts.parityN,
-    reference: opts.reference,
-  });
+  const { notes, ...facts } = flowCheckpointInputs(runDir, file, ck, def.inputSize, opts);
+  const job = mafJob({ name, kind: ck.kind, def, params, ...facts, parityN: opts.parityN, reference: opts.reference });
   return { job, checkpointFile: file, dispose: () => params.forEach((v) => v.dispose()), notes };
 }
 

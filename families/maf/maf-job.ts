@@ -7,10 +7,9 @@ import { mafSampleGraph } from './maf-sample-loop';
 import { ExportJob } from '../../export/export-model';
 import { WeightMap } from '../../export/lower/types';
 import { mafParity } from './maf-parity';
-import { transformOfDetails } from '../../runtime/core/card';
-import { divergenceBound } from '../../runtime/core/flow';
+import { FLOW_FILES, flowJob } from '../../export/flow-job';
 
-export const MAF_FILES = { logProb: 'model.onnx', sample: 'sample.onnx' } as const;
+export const MAF_FILES = FLOW_FILES;
 
 export interface MafJobInput {
   name: string;
@@ -29,26 +28,15 @@ export interface MafJobInput {
 export function mafJob(input: MafJobInput): ExportJob {
   const { def, name } = input;
   const d = def.inputSize;
-  return {
-    name,
-    kind: input.kind,
+  return flowJob({
+    ...input,
     family: 'maf',
-    type: 'flow',
+    dims: d,
     description:
       `masked autoregressive flow (${def.flows.length} MADE flows, D = ${d}): ${MAF_FILES.logProb} maps x [N, ${d}] to log_prob [N] ` +
       `and z [N, ${d}] in one pass; ${MAF_FILES.sample} maps z [N, ${d}] to samples x [N, ${d}] (an ONNX Loop over the ${d} dimensions per flow)`,
-    graphs: [
-      { file: MAF_FILES.logProb, built: mafDensityGraph(def, input.weights, name) },
-      { file: MAF_FILES.sample, built: mafSampleGraph(def, input.weights, name) },
-    ],
-    facts: { latentSize: d, numClasses: 0, classNames: [], data: input.data, training: input.training },
-    reference: input.reference,
-    parity: (bytes) =>
-      mafParity(def, input.params, MAF_FILES, { logProb: bytes.get(MAF_FILES.logProb)!, sample: bytes.get(MAF_FILES.sample)! }, {
-        n: input.parityN,
-        real: input.real,
-        // The bound the runtimes will read from this card: validated here with the same rule.
-        sampleBound: divergenceBound(transformOfDetails(input.data.details ?? {}, d, name)),
-      }),
-  };
+    density: mafDensityGraph(def, input.weights, name),
+    sample: mafSampleGraph(def, input.weights, name),
+    parity: (files, bytes, opts) => mafParity(def, input.params, files, bytes, opts),
+  });
 }

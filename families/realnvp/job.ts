@@ -5,22 +5,19 @@
  */
 import * as path from 'path';
 import { Random } from '../../runtime/core/random';
-import { transformOfDetails } from '../../runtime/core/card';
-import { divergenceBound } from '../../runtime/core/flow';
 import { Checkpoint } from '../../training/harness/checkpoint';
 import { Params } from '../../training/nets/layers';
 import { ExportJob } from '../../export/export-model';
 import { ExportError, WeightMap } from '../../export/lower/types';
-import { weightsFromTensors } from '../../export/weights';
-import { loadReference, trainingFacts } from '../../export/run-facts';
-import { flowRealRows } from '../../export/real-data';
+import { loadReference } from '../../export/run-facts';
+import { FLOW_FILES, flowCheckpointInputs, flowJob } from '../../export/flow-job';
 import type { RunExportOptions, RunJob } from '../../export/from-run';
 import { ModelCard } from '../../export/card';
 import { initRealNvpParams, REALNVP_KIND, RealNvpDefinition, realnvpDefinitionFromRunConfig } from './definition';
 import { realnvpDensityGraph, realnvpSampleGraph } from './graphs';
 import { realnvpParity } from './reference';
 
-export const REALNVP_FILES = { logProb: 'model.onnx', sample: 'sample.onnx' } as const;
+export const REALNVP_FILES = FLOW_FILES;
 
 export interface RealNvpJobInput {
   name: string;
@@ -37,29 +34,19 @@ export interface RealNvpJobInput {
 export function realnvpJob(input: RealNvpJobInput): ExportJob {
   const { def, name } = input;
   const d = def.inputSize;
-  return {
-    name,
+  return flowJob({
+    ...input,
     kind: REALNVP_KIND,
     family: REALNVP_KIND,
-    type: 'flow',
+    dims: d,
     description:
       `RealNVP (${def.couplings.length} affine couplings, D = ${d}): ${REALNVP_FILES.logProb} maps x [N, ${d}] to log_prob [N] and z [N, ${d}], ` +
       `${REALNVP_FILES.sample} maps z [N, ${d}] to samples x [N, ${d}]; both in one pass`,
-    graphs: [
-      { file: REALNVP_FILES.logProb, built: realnvpDensityGraph(def, input.weights, name) },
-      { file: REALNVP_FILES.sample, built: realnvpSampleGraph(def, input.weights, name) },
-    ],
-    facts: { latentSize: d, numClasses: 0, classNames: [], data: input.data, training: input.training },
-    reference: input.reference,
-    parity: (bytes) =>
-      realnvpParity(def, input.params, REALNVP_FILES, { logProb: bytes.get(REALNVP_FILES.logProb)!, sample: bytes.get(REALNVP_FILES.sample)! }, {
-        n: input.parityN,
-        real: input.real,
-        sampleBound: divergenceBound(transformOfDetails(input.data.details ?? {}, d, name)),
-      }),
-  };
+    density: realnvpDensityGraph(def, input.weights, name),
+    sample: realnvpSampleGraph(def, input.weights, name),
+    parity: (files, bytes, opts) => realnvpParity(def, input.params, files, bytes, opts),
+  });
 }
-
 
 /** The family's export hook: what export/from-run.ts calls for a checkpoint of kind 'realnvp'. */
 export async function realnvpExportJob(name: string, runDir: string, file: string, ck: Checkpoint, opts: RunExportOptions): Promise<RunJob> {
@@ -70,24 +57,7 @@ export async function realnvpExportJob(name: string, runDir: string, file: strin
     throw new ExportError(`${path.relative(process.cwd(), file)}: ${(e as Error).message}`);
   }
   const params = loadReference(initRealNvpParams(def, new Random(0)), ck, file);
-  const data = ((ck.config as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
-  const notes: string[] = [];
-  let real: { rows: Float32Array; n: number; what: string } | undefined;
-  if (!opts.noRealData) {
-    const r = flowRealRows(data, def.inputSize, opts.parityN ?? 1000, opts.dataDir);
-    if (typeof r === 'string') notes.push(r);
-    else real = r;
-  }
-  const job = realnvpJob({
-    name,
-    def,
-    params,
-    weights: weightsFromTensors(ck.tensors.filter((t) => !t.name.startsWith('opt/'))),
-    training: trainingFacts(runDir, file, ck),
-    data: { dimensions: def.inputSize, space: String(data.coordinates ?? data.dataset ?? 'unknown'), details: data },
-    real,
-    parityN: opts.parityN,
-    reference: opts.reference,
-  });
+  const { notes, ...facts } = flowCheckpointInputs(runDir, file, ck, def.inputSize, opts);
+  const job = realnvpJob({ name, def, params, ...facts, parityN: opts.parityN, reference: opts.reference });
   return { job, checkpointFile: file, dispose: () => params.forEach((v) => v.dispose()), notes };
 }
