@@ -10,10 +10,10 @@ import { DataType } from '../../export/onnx/proto';
 import { lowerStack } from '../../export/lower/stack';
 import { ExportError, LowerContext, WeightMap } from '../../export/lower/types';
 import { BuiltGraph } from '../../export/graphs/built-graph';
+import { flowDensityOutputs, toDouble } from '../../export/graphs/flow-density';
 import { invertPermutation } from '../maf/maf';
 import { Coupling, RealNvpDefinition } from './definition';
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 function isIdentity(p: number[]): boolean {
   return p.every((v, i) => v === i);
@@ -52,25 +52,11 @@ export function realnvpDensityGraph(def: RealNvpDefinition, weights: WeightMap, 
     const { a, b, s, t } = coupling(ctx, def, c, h, k);
     const y = g.op('Add', [g.op('Mul', [b, g.op('Exp', [s], {}, `coupling${k}.scale`)], {}, `coupling${k}.scaled`), t], {}, `coupling${k}.y`);
     h = g.op('Concat', [a, y], { axis: attr.int(1) }, `coupling${k}.h`);
-    const s64 = g.op('Cast', [s], { to: attr.int(DataType.DOUBLE) }, `coupling${k}.s_f64`);
+    const s64 = toDouble(g, s, `coupling${k}.s_f64`);
     const sum = g.op('ReduceSum', [s64, g.int64s([1])], { keepdims: attr.int(0) }, `coupling${k}.sum_s`);
     sumS = sumS ? g.op('Add', [sumS, sum], {}, `sum_s_${k}`) : sum;
   });
-  const z64 = g.op('Cast', [h], { to: attr.int(DataType.DOUBLE) }, 'z_f64');
-  const sq = g.op('ReduceSum', [g.op('Mul', [z64, z64], {}, 'z_sq'), g.int64s([1])], { keepdims: attr.int(0) }, 'sum_z_sq');
-  const base = g.op('Sub', [g.op('Mul', [sq, g.doubleScalar(-0.5)], {}, 'half_sq'), g.doubleScalar(d * HALF_LOG_2PI)], {}, 'base_log_prob');
-  const logProb = g.op('Cast', [g.op('Add', [base, sumS!], {}, 'log_prob_f64')], { to: attr.int(DataType.FLOAT) }, 'log_prob_f32');
-  g.output('log_prob', logProb, DataType.FLOAT, ['N']);
-  g.output('z', h, DataType.FLOAT, ['N', d]);
-  return {
-    role: 'log_prob',
-    graph: g,
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', d], description: 'data, in the coordinates the model was trained on' }],
-    outputs: [
-      { name: 'log_prob', dtype: 'float32', shape: ['N'], description: 'log density of x in nats' },
-      { name: 'z', dtype: 'float32', shape: ['N', d], description: 'latent (base-normal) coordinates of x' },
-    ],
-  };
+  return flowDensityOutputs(g, h, d, { sum: sumS!, op: 'Add' });
 }
 
 export function realnvpSampleGraph(def: RealNvpDefinition, weights: WeightMap, model: string): BuiltGraph {
