@@ -1,18 +1,13 @@
 /**
  * What every flow family's export shares: the two files (model.onnx: x -> log_prob, z; sample.onnx: z -> x), the
- * card facts of a flow, the parity call with the sample bound the runtimes will read from the card, and the
- * checkpoint facts (weights, training, data, real test rows). A family brings its graphs, its parity reference and
- * its description.
+ * card facts of a flow and the parity call with the sample bound the runtimes will read from the card. A family
+ * brings its graphs, its parity reference and its description. Platform-free (the training page exports with it);
+ * a checkpoint's export inputs are real-data.ts's flowCheckpointInputs.
  */
 import type { ModelCard, ParityCheck } from './card';
 import type { ExportJob } from './export-model';
-import type { RunExportOptions } from './from-run';
 import type { BuiltGraph } from './graphs/built-graph';
-import type { WeightMap } from './lower/types';
-import { flowRealRows, type RealRows } from './real-data';
-import { trainingFacts } from './run-facts';
-import { weightsFromTensors } from './weights';
-import type { Checkpoint } from '../training/harness/checkpoint';
+import type { RealRows } from './real-data';
 import { transformOfDetails } from '../runtime/core/card';
 import { divergenceBound } from '../runtime/core/flow';
 
@@ -61,31 +56,5 @@ export function flowJob(spec: FlowJobSpec): ExportJob {
         // The bound the runtimes will read from this card: validated here with the same rule.
         sampleBound: divergenceBound(transformOfDetails(spec.data.details ?? {}, spec.dims, spec.name)),
       }),
-  };
-}
-
-/** A flow checkpoint's export inputs: its weights (without optimizer state), training facts, data facts from
- *  `config.data`, and the real test rows for the second parity check (or, in `notes`, why there are none). */
-export function flowCheckpointInputs(runDir: string, file: string, ck: Checkpoint, dims: number, opts: RunExportOptions): {
-  weights: WeightMap;
-  training: ModelCard['training'];
-  data: NonNullable<ModelCard['data']>;
-  real?: RealRows;
-  notes: string[];
-} {
-  const details = ((ck.config as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
-  const notes: string[] = [];
-  let real: RealRows | undefined;
-  if (!opts.noRealData) {
-    const r = flowRealRows(details, dims, opts.parityN ?? 1000, opts.dataDir);
-    if (typeof r === 'string') notes.push(r);
-    else real = r;
-  }
-  return {
-    weights: weightsFromTensors(ck.tensors.filter((t) => !t.name.startsWith('opt/'))),
-    training: trainingFacts(runDir, file, ck),
-    data: { dimensions: dims, space: String(details.coordinates ?? details.dataset ?? 'unknown'), details },
-    real,
-    notes,
   };
 }

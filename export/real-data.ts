@@ -7,6 +7,12 @@ import { FashionMnistSplit, findFashionMnist, readSplit, toSymmetric, toUnitDequ
 import { logit } from '../training/data/logit';
 import { makeMoons } from '../training/data/moons';
 import type { RealImages } from './validate';
+import type { ModelCard } from './card';
+import type { RunExportOptions } from './from-run';
+import type { WeightMap } from './lower/types';
+import { trainingFacts } from './run-facts';
+import { weightsFromTensors } from './weights';
+import type { Checkpoint } from '../training/harness/checkpoint';
 
 /** Random stream of the dequantization noise of the real-data check (any fixed stream: it only has to be reproducible). */
 const REAL_DATA_STREAM = 0x72656164;
@@ -62,4 +68,30 @@ export function flowRealRows(data: Record<string, unknown>, d: number, n: number
     return { rows: logit(x, d, lambda).y, n: m, what: `${m} Fashion-MNIST test images, dequantized and logit-transformed (lambda ${lambda}) as trained` };
   }
   return `no real-data check for dataset ${JSON.stringify(data.dataset)}`;
+}
+
+/** A flow checkpoint's export inputs: its weights (without optimizer state), training facts, data facts from
+ *  `config.data`, and the real test rows for the second parity check (or, in `notes`, why there are none). */
+export function flowCheckpointInputs(runDir: string, file: string, ck: Checkpoint, dims: number, opts: RunExportOptions): {
+  weights: WeightMap;
+  training: ModelCard['training'];
+  data: NonNullable<ModelCard['data']>;
+  real?: RealRows;
+  notes: string[];
+} {
+  const details = ((ck.config as { data?: Record<string, unknown> }).data ?? {}) as Record<string, unknown>;
+  const notes: string[] = [];
+  let real: RealRows | undefined;
+  if (!opts.noRealData) {
+    const r = flowRealRows(details, dims, opts.parityN ?? 1000, opts.dataDir);
+    if (typeof r === 'string') notes.push(r);
+    else real = r;
+  }
+  return {
+    weights: weightsFromTensors(ck.tensors.filter((t) => !t.name.startsWith('opt/'))),
+    training: trainingFacts(runDir, file, ck),
+    data: { dimensions: dims, space: String(details.coordinates ?? details.dataset ?? 'unknown'), details },
+    real,
+    notes,
+  };
 }

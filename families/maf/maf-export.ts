@@ -12,7 +12,7 @@ import { mafJob } from './maf-job';
 import { ExportError } from '../../export/lower/types';
 import type { RunExportOptions, RunJob } from '../../export/from-run';
 import { loadReference } from '../../export/run-facts';
-import { flowCheckpointInputs } from '../../export/flow-job';
+import { flowCheckpointInputs } from '../../export/real-data';
 
 function mafDefinitionOf(config: unknown, where: string): MafDefinition {
   try {
