@@ -3,7 +3,7 @@
  *
  * End to end: `dgm serve`'s app in Debian Chromium (playwright-core) on models exported by the project's pipeline.
  * Samples appear, the class picker changes the grid, the moons map is drawn, and a test image and a drawing get a
- * log-likelihood. The page runs with the provider it picks itself (wasm here: SwiftShader's WebGPU adapter is software).
+ * log-likelihood; the same page runs RealNVP cards (chosen in the URL). The page runs with the provider it picks itself (wasm here: SwiftShader's WebGPU adapter is software).
  * Saves a screenshot to reports/screenshots/app.png.
  */
 import * as fs from 'fs';
@@ -14,6 +14,7 @@ import { startAppServer } from '../../runtime/app-server';
 import { ORT_WEB_BUILD, projectRoot } from '../../runtime/paths';
 import { RunningServer } from '../../runtime/server';
 import { exportGan, exportMaf, tmpDir, useTfCpu } from '../runtime/fixtures';
+import { exportRealNvp } from '../families/realnvp-fixture';
 import { launchChromium, watchConsole } from './chromium';
 
 export const SCREENSHOT = path.join(projectRoot(), 'reports', 'screenshots', 'app.png');
@@ -40,6 +41,11 @@ describe('browser app', () => {
     moons.dispose();
     const fm = await exportMaf(models, 'maf-fmnist', { inputSize: 784, hiddenSize: 16, nHidden: 1, nFlows: 1 }, { space: 'logit of dequantised pixels', details: { dataset: 'fashion-mnist', lambda: 1e-6 } });
     fm.dispose();
+    // The RealNVP family's cards: the page has no code of its own for them (it asks the card's type and shape).
+    const rMoons = await exportRealNvp(models, 'realnvp-moons', { inputSize: 2, couplings: 4, hidden: 8, nHidden: 2, logScaleBound: 2, firstMask: 'identity' }, { space: 'standardized', details: { dataset: 'moons', mean: [0.5, 0.25], std: [0.87, 0.5] } });
+    rMoons.dispose();
+    const rFm = await exportRealNvp(models, 'realnvp-fmnist', { inputSize: 784, couplings: 2, hidden: 16, nHidden: 1, logScaleBound: 2, firstMask: 'checkerboard', image: { height: 28, width: 28 }, shuffle: true }, { space: 'logit of dequantised pixels', details: { dataset: 'fashion-mnist', lambda: 1e-6 } });
+    rFm.dispose();
     server = await startAppServer({ modelsDir: models, port: 0, testImages: fashionMnistTestImages, log: () => {} });
     browser = await launchChromium();
   });
@@ -105,6 +111,30 @@ describe('browser app', () => {
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(problems.filter((p) => p.startsWith('[pageerror]') || p.startsWith('[error]'))).toEqual([]);
+    await page.close();
+  });
+
+  test('RealNVP cards in the flow sections (?moons=, ?image=)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const problems = watchConsole(page);
+    await page.goto(`${server.url}?moons=realnvp-moons&image=realnvp-fmnist`);
+    await page.waitForFunction(() => document.body.dataset.ready !== undefined, undefined, { timeout: 240000 });
+    expect(await page.evaluate(() => document.body.dataset.ready)).toBe('true');
+
+    await waitState(page, 'moons-map', 'done');
+    expect(await page.textContent('#moons-model')).toMatch(/^realnvp-moons: RealNVP \(4 affine couplings, D = 2\)/);
+    expect(await page.textContent('#moons-time')).toMatch(/density on 96x64 points in .* 500 samples in .* on wasm \(auto: /);
+    const before = await canvasDigest(page, 'moons-map');
+    await page.fill('#moons-seed', '5');
+    await page.dispatchEvent('#moons-seed', 'change');
+    await page.waitForFunction((d) => document.getElementById('moons-map')?.dataset.state === 'done' && (document.getElementById('moons-map') as HTMLCanvasElement).toDataURL() !== d, before, { timeout: 120000 });
+
+    expect(await page.textContent('#fmnist-model')).toMatch(/^realnvp-fmnist: RealNVP \(2 affine couplings, D = 784\)/);
+    await page.waitForSelector('#fmnist-tests canvas');
+    await page.click('#fmnist-tests canvas[data-index="1"]');
+    await waitState(page, 'fmnist-result', 'done');
+    expect(await page.textContent('#fmnist-result')).toMatch(/^test image 1 \(\w[\w/ -]*\): log p = -?[\d.]+ nats, [\d.]+ bits\/dim$/);
     expect(problems.filter((p) => p.startsWith('[pageerror]') || p.startsWith('[error]'))).toEqual([]);
     await page.close();
   });
