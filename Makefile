@@ -147,18 +147,21 @@ install-gpu:
 # The trained models the runtime package ships (runtime/models/ and its index.json), made anew: each trained from
 # scratch on the embedded defaults on one wasm thread (two at a time), exported (ZOO_FLOAT16 with float16 weights:
 # half the bytes, FID/KID/class fidelity unchanged to 0.03, docs/zoo.md), evaluated into reports/zoo/ and copied in.
-# `dgm ship` says for each model whether its graphs came out byte-identical to the ones they replace.
-ZOO_FLOAT16 := gan cgan wgan-gp
-ZOO_FLOAT32 := maf-moons
+# `dgm ship` says for each model whether its graphs came out byte-identical to the ones they replace. Which runs ship,
+# and with which weights, is each run's `ships` in its family (dgm train --list --ships any); the eval classifier is
+# the run of type classifier. Recursive (=) so that dgm is asked after `build`.
+ZOO_FLOAT16 = $(shell $(DGM) train --list --names --ships float16)
+ZOO_FLOAT32 = $(shell $(DGM) train --list --names --ships float32)
+ZOO_CLASSIFIER = $(shell $(DGM) train --list --names --type classifier)
 ZOO_RUNS := runs/zoo
 ZOO_MODELS := models/zoo
 comma := ,
 empty :=
 space := $(empty) $(empty)
 zoo: install apt-deps build
-	$(MAKE) -j2 $(addprefix zoo-train-,$(ZOO_FLOAT16) $(ZOO_FLOAT32) classifier)
+	$(MAKE) -j2 $(addprefix zoo-train-,$(ZOO_FLOAT16) $(ZOO_FLOAT32) $(ZOO_CLASSIFIER))
 	$(DGM) export $(addprefix $(ZOO_RUNS)/,$(ZOO_FLOAT16)) --weights float16 --out $(ZOO_MODELS)
-	$(DGM) export $(addprefix $(ZOO_RUNS)/,$(ZOO_FLOAT32) classifier) --out $(ZOO_MODELS)
+	$(DGM) export $(addprefix $(ZOO_RUNS)/,$(ZOO_FLOAT32) $(ZOO_CLASSIFIER)) --out $(ZOO_MODELS)
 	$(DGM) eval --models-dir $(ZOO_MODELS) --only $(subst $(space),$(comma),$(ZOO_FLOAT16) $(ZOO_FLOAT32)) --out reports/zoo
 	$(DGM) ship $(ZOO_FLOAT16) $(ZOO_FLOAT32) --models-dir $(ZOO_MODELS) --eval reports/zoo/eval.json
 

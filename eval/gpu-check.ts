@@ -22,7 +22,8 @@ import { initBackend, shutdownBackend, backendInfo } from '../training/backend';
 import { timeWorkloadAsync } from '../training/bench/timing';
 import { findNodeAdapter, type AdapterSummary } from '../training/webgpu';
 import { writeFileAtomic } from '../training/harness/atomic-write';
-import { generatorWorkload, mafLogProbWorkload, MAF_FMNIST } from './bench/inference-workloads';
+import { generatorWorkload } from '../families/gan/gan-inference';
+import { mafLogProbWorkload, MAF_FMNIST } from '../families/maf/maf-inference';
 import { timeCalls } from './bench/timing';
 import { gpuCheckPlans, TrainingModel, trainingWorkload } from './bench/training-workloads';
 

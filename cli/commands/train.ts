@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { parseSeed } from '../../runtime/core/checks';
+import { FAMILY_TYPES } from '../../runtime/core/card';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, parseBackendChoice, shutdownBackend } from '../../training/backend';
 import type { ProgressMode } from '../../training/harness/progress';
@@ -53,11 +54,13 @@ interface TrainOpts {
   progress: ProgressMode;
   list?: boolean;
   names?: boolean;
+  ships?: string;
+  type?: string;
 }
 
 /** Where `dgm train` finds its runs: the family registry (tests pass their own). */
 export interface RunSource {
-  listRuns(): (RunDefinition & { family?: { name: string } })[];
+  listRuns(): (RunDefinition & { family?: { name: string; type?: string } })[];
   getRun(name: string): RunDefinition;
 }
 
@@ -75,6 +78,8 @@ export function registerTrain(program: Command, runs: RunSource = registry): voi
     .argument('[model]', 'the model to train')
     .option('--list', 'list the trainable models (with their family)')
     .option('--names', 'with --list: only the model names, one per line (for scripts and the Makefile)')
+    .addOption(new Option('--ships <weights>', 'with --list: only the models the runtime package ships, with these weights (make zoo)').choices(['float16', 'float32', 'any']))
+    .addOption(new Option('--type <type>', 'with --list: only the models of this family type').choices([...FAMILY_TYPES]))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--threads <n>', 'wasm threads (default: the logical cores)', positiveInt('--threads'))
     .option('--epochs <n>', 'epochs to train (default: the model\'s)', positiveInt('--epochs'))
@@ -92,7 +97,9 @@ export function registerTrain(program: Command, runs: RunSource = registry): voi
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .action(async (model: string | undefined, opts: TrainOpts) => {
       if (opts.list || !model) {
-        const list = runs.listRuns();
+        if ((opts.ships || opts.type) && !opts.list) throw new Error('--ships and --type filter --list: add --list');
+        const list = runs.listRuns().filter((r) =>
+          (!opts.ships || (opts.ships === 'any' ? r.ships !== undefined : r.ships === opts.ships)) && (!opts.type || r.family?.type === opts.type));
         if (opts.names) {
           for (const r of list) console.log(r.name);
           return;

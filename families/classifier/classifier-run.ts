@@ -60,24 +60,26 @@ export interface ClassifierRunConfig {
 
 /**
  * Flips (with probability 1/2) and shifts (uniform in [-shift, shift] per axis) each image of a batch
- * [n, 28, 28] in [-1, 1]; pixels shifted in from outside are background (-1). Three draws per image from `rng`.
+ * [n, h, w] in [-1, 1]; pixels shifted in from outside are background (-1). Three draws per image from `rng`.
  */
-export function augmentBatch(x: Float32Array, n: number, rng: Random, opts: { flip: boolean; shift: number }): Float32Array {
+export function augmentBatch(x: Float32Array, n: number, shape: { height: number; width: number }, rng: Random, opts: { flip: boolean; shift: number }): Float32Array {
+  const { height: h, width: w } = shape;
+  if (x.length !== n * h * w) throw new Error(`augmentBatch: x has ${x.length} values, expected n x height x width = ${n} x ${h} x ${w}`);
   const out = new Float32Array(x.length).fill(-1);
   const span = 2 * opts.shift + 1;
   for (let i = 0; i < n; i++) {
     const flip = rng.uniform() < 0.5 && opts.flip;
     const dy = rng.int(span) - opts.shift;
     const dx = rng.int(span) - opts.shift;
-    const base = i * 784;
-    for (let r = 0; r < 28; r++) {
+    const base = i * h * w;
+    for (let r = 0; r < h; r++) {
       const sr = r - dy;
-      if (sr < 0 || sr >= 28) continue;
-      for (let c = 0; c < 28; c++) {
+      if (sr < 0 || sr >= h) continue;
+      for (let c = 0; c < w; c++) {
         const sc0 = c - dx;
-        if (sc0 < 0 || sc0 >= 28) continue;
-        const sc = flip ? 27 - sc0 : sc0;
-        out[base + r * 28 + c] = x[base + sr * 28 + sc];
+        if (sc0 < 0 || sc0 >= w) continue;
+        const sc = flip ? w - 1 - sc0 : sc0;
+        out[base + r * w + c] = x[base + sr * w + sc];
       }
     }
   }
@@ -90,13 +92,15 @@ export function cosineLr(lr: number, floor: number, step: number, total: number)
   return lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
-/** Logits [n, K] of images [n * 784] in [-1, 1] in inference mode, batched. */
+/** Logits [n, K] of images [n * h * w] (the network's image shape) in [-1, 1] in inference mode, batched. */
 export async function classifierLogits(def: ClassifierDefinition, params: Params, pixels: Float32Array, n: number): Promise<Float32Array> {
   const k = def.config.numClasses;
   const out = new Float32Array(n * k);
   for (let s = 0; s < n; s += EVAL_BATCH) {
     const m = Math.min(EVAL_BATCH, n - s);
-    const t = tf.tidy(() => classify(def, params, tf.tensor4d(pixels.subarray(s * 784, (s + m) * 784), [m, 28, 28, 1]), { training: false }).logits);
+    const [h, w, c] = def.imageShape;
+    const d = h * w * c;
+    const t = tf.tidy(() => classify(def, params, tf.tensor4d(pixels.subarray(s * d, (s + m) * d), [m, h, w, c]), { training: false }).logits);
     out.set(await readAndDispose(t), s * k);
   }
   return out;
@@ -157,7 +161,10 @@ export async function trainClassifier(flags: TrainFlags): Promise<ClassifierRunR
   const perm = new Random(s.splitSeed).permutation(train.n);
   const trainIdx = perm.subarray(0, train.n - s.valSize);
   const valIdx = perm.subarray(train.n - s.valSize);
-  const valPixels = gatherRows(images, 784, valIdx);
+  const [h, w, c] = def.imageShape;
+  if (train.rows !== h || train.cols !== w || c !== 1) throw new Error(`classifier: the data's images are ${train.rows}x${train.cols} (one channel), the network takes ${h}x${w}x${c}`);
+  const d = h * w;
+  const valPixels = gatherRows(images, d, valIdx);
   const valLabels = Int32Array.from(valIdx, (i) => train.labels[i]);
 
   const params = initClassifierParams(def, new Random(flags.seed, STREAM_INIT));
@@ -180,14 +187,14 @@ export async function trainClassifier(flags: TrainFlags): Promise<ClassifierRunR
       steps: flags.steps,
       step: ({ batch: idx, rng, step }) => {
         const rows = Int32Array.from(idx, (i) => trainIdx[i]);
-        const x = augmentBatch(gatherRows(images, 784, rows), rows.length, rng, config.data.augment);
+        const x = augmentBatch(gatherRows(images, d, rows), rows.length, { height: h, width: w }, rng, config.data.augment);
         const y = tf.tensor1d(Int32Array.from(rows, (i) => train.labels[i]), 'int32');
         // tfjs reads the (protected) learningRate at every update: the schedule sets it before each step.
         (opt as unknown as { learningRate: number }).learningRate = cosineLr(s.lr, s.lrFloor, step, total);
         // The logits leave minimize's own tidy (kept) for the batch accuracy, then are freed.
         const kept: { logits?: tf.Tensor2D } = {};
         const loss = opt.minimize(() => {
-          const out = classify(def, params, tf.tensor4d(x, [rows.length, 28, 28, 1]), { training: true });
+          const out = classify(def, params, tf.tensor4d(x, [rows.length, h, w, c]), { training: true });
           kept.logits = tf.keep(out.logits);
           return crossEntropy(out.logits, y);
         }, true, vars)!;

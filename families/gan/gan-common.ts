@@ -39,6 +39,8 @@ export interface GanVariant {
   description: string;
   conditional: boolean;
   loss: GanLoss;
+  /** RunDefinition.ships. */
+  ships?: 'float16' | 'float32';
 }
 
 export interface GanRunConfig {

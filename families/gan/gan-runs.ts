@@ -12,9 +12,9 @@ import type { RunDefinition } from '../../training/harness/runs';
 import { trainGanModel, type GanVariant } from './gan-common';
 
 export const GAN_VARIANTS: readonly GanVariant[] = [
-  { name: 'gan', conditional: false, loss: 'non-saturating', description: 'GAN (non-saturating loss) on Fashion-MNIST; 10x10 sample grids' },
-  { name: 'cgan', conditional: true, loss: 'non-saturating', description: 'conditional GAN (projection discriminator) on Fashion-MNIST; grid columns = classes' },
-  { name: 'wgan-gp', conditional: false, loss: 'wgan-gp', description: 'WGAN-GP (gradient penalty 10) on Fashion-MNIST; 10x10 sample grids' },
+  { name: 'gan', conditional: false, loss: 'non-saturating', description: 'GAN (non-saturating loss) on Fashion-MNIST; 10x10 sample grids', ships: 'float16' },
+  { name: 'cgan', conditional: true, loss: 'non-saturating', description: 'conditional GAN (projection discriminator) on Fashion-MNIST; grid columns = classes', ships: 'float16' },
+  { name: 'wgan-gp', conditional: false, loss: 'wgan-gp', description: 'WGAN-GP (gradient penalty 10) on Fashion-MNIST; 10x10 sample grids', ships: 'float16' },
 ];
 
-export const GAN_RUNS: RunDefinition[] = GAN_VARIANTS.map((v) => ({ name: v.name, description: v.description, train: (flags) => trainGanModel(v, flags) }));
+export const GAN_RUNS: RunDefinition[] = GAN_VARIANTS.map((v) => ({ name: v.name, description: v.description, train: (flags) => trainGanModel(v, flags), ...(v.ships ? { ships: v.ships } : {}) }));

@@ -23,7 +23,7 @@ import { Random } from '../../runtime/core/random';
 import { DEFAULT_LOGIT_LAMBDA } from '../../training/data/logit';
 import { MIRRORABLE_CLASSES } from '../../training/data/mirror';
 import { STREAM_INIT } from '../../training/harness/loop';
-import { evalSet as pixelEvalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from '../../training/harness/pixel-likelihood';
+import { evalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from '../../training/harness/pixel-likelihood';
 import { loadPixelData, trainFlowOnPixels, type PixelFlowResult } from '../../training/harness/pixel-flow';
 import { Params } from '../../training/nets/layers';
 import { madeUnseenInputs } from './made';
@@ -32,10 +32,8 @@ import { parseLrSchedule } from '../../training/optim/lr-schedule';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
 import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
 
-const D = 784;
-
 export const MAF_FMNIST_DEFAULTS = {
-  /** At least D - 1 = 783: hidden degrees are k mod (D-1), and with fewer units the higher pixels reach no output
+  /** At least D - 1 (783 for Fashion-MNIST): hidden degrees are k mod (D-1), and with fewer units the higher pixels reach no output
    *  (madeUnseenInputs); 1024 is ~4x the compute per step of 256 and trains to lower bits/dim (docs/maf-fmnist.md). */
   hidden: 1024,
   nHidden: 1,
@@ -73,14 +71,11 @@ export const MAF_FMNIST_DEFAULTS = {
 const DEFAULT_EPOCHS = 32;
 const DEFAULT_BATCH = 100;
 
-/** The evaluation set of maf-fmnist's D pixels (training/harness/pixel-likelihood.ts). */
-export function evalSet(images: Uint8Array, rng: Random, lambda: number): EvalSet {
-  return pixelEvalSet(images, D, rng, lambda);
-}
+export { evalSet };
 
 /** Data-space likelihood of an evaluation set (see the header for the formulas). */
 export function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
-  return pixelLikelihood((rows, batch) => mafLogProbRows(def, params, rows, batch), D, set);
+  return pixelLikelihood((rows, batch) => mafLogProbRows(def, params, rows, batch), def.inputSize, set);
 }
 
 export async function trainMafFmnist(flags: TrainFlags): Promise<PixelFlowResult> {

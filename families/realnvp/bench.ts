@@ -1,19 +1,19 @@
 /**
  * The RealNVP family's bench hook: its sampler and density at the realnvp-fmnist run's default architecture beside
- * maf-fmnist's (5 flows of MADE 784-1024-1568, its sampler a Loop over the 784 dimensions per flow), built like
- * eval/bench/inference-workloads.ts builds every workload: the project's own definitions with seeded random weights
- * (speed does not depend on the values), lowered by the exporter exactly as `dgm export` does. The two samplers
- * are compared at batch 64 on onnxruntime-node with one thread (target: RealNVP >= 100x MAF).
+ * maf-fmnist's (its default MAF, the sampler a Loop over the pixels per flow: families/maf/maf-inference.ts), built
+ * like every inference workload (eval/bench/inference-workloads.ts): the project's own definitions with seeded random
+ * weights (speed does not depend on the values), lowered by the exporter exactly as `dgm export` does. The two
+ * samplers are compared at batch 64 on onnxruntime-node with one thread (target: RealNVP >= 100x MAF).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { Random } from '../../runtime/core/random';
-import { Params } from '../../training/nets/layers';
-import { initMafParams, mafDefinition, mafForward } from '../maf/maf';
+import type { Params } from '../../training/nets/layers';
+import { IMAGE_SHAPE } from '../../training/data/fashion-mnist';
 import { builtToBytes } from '../../export/graphs/to-model';
-import { mafSampleGraph } from '../maf/maf-sample-loop';
 import { weightsFromParams } from '../../export/weights';
-import { InferenceWorkload, MAF_FMNIST } from '../../eval/bench/inference-workloads';
+import { disposeParams, InferenceWorkload, normal, readBack } from '../../eval/bench/inference-workloads';
+import { mafFmnistSamplerWorkload } from '../maf/maf-inference';
 import type { BenchOptions, BenchReport } from '../../eval/bench/run-bench';
 import type { InferenceBenchFn } from '../family';
 import { initRealNvpParams, RealNvpConfig, realnvpDefinition, realnvpForward, realnvpLogProb } from './definition';
@@ -22,28 +22,15 @@ import { REALNVP_FMNIST_DEFAULTS } from './fmnist-run';
 
 /** realnvp-fmnist's default architecture (fmnist-run.ts). */
 export const REALNVP_FMNIST: RealNvpConfig = {
-  inputSize: 784,
+  inputSize: IMAGE_SHAPE[0] * IMAGE_SHAPE[1],
   couplings: REALNVP_FMNIST_DEFAULTS.couplings,
   hidden: REALNVP_FMNIST_DEFAULTS.hidden,
   nHidden: REALNVP_FMNIST_DEFAULTS.nHidden,
   logScaleBound: REALNVP_FMNIST_DEFAULTS.logScaleBound,
   firstMask: 'checkerboard',
-  image: { height: 28, width: 28 },
+  image: { height: IMAGE_SHAPE[0], width: IMAGE_SHAPE[1] },
   shuffle: REALNVP_FMNIST_DEFAULTS.shuffle === 1,
 };
-
-function normal(rng: Random, n: number): Float32Array {
-  return rng.fillNormal(new Float32Array(n));
-}
-
-function read(t: tf.Tensor): void {
-  t.dataSync();
-  t.dispose();
-}
-
-function disposeParams(p: Params): void {
-  for (const v of p.values()) v.dispose();
-}
 
 /** Random output layers: the init's zero ones would make every coupling the identity (same cost, but say no more). */
 function randomOutputs(params: Params, rng: Random): void {
@@ -68,7 +55,7 @@ export function realnvpWorkloads(config: RealNvpConfig = REALNVP_FMNIST, seed = 
     feeds: (b) => ({ z: new ort.Tensor('float32', normal(rng, b * d), [b, d]) }),
     tfjs: (b) => {
       const z = normal(rng, b * d);
-      return () => read(tf.tidy(() => realnvpForward(def, params, tf.tensor2d(z, [b, d])).x));
+      return () => readBack(tf.tidy(() => realnvpForward(def, params, tf.tensor2d(z, [b, d])).x));
     },
     dispose: done,
   };
@@ -80,31 +67,11 @@ export function realnvpWorkloads(config: RealNvpConfig = REALNVP_FMNIST, seed = 
     feeds: (b) => ({ x: new ort.Tensor('float32', normal(rng, b * d), [b, d]) }),
     tfjs: (b) => {
       const x = normal(rng, b * d);
-      return () => read(tf.tidy(() => realnvpLogProb(def, params, tf.tensor2d(x, [b, d]))));
+      return () => readBack(tf.tidy(() => realnvpLogProb(def, params, tf.tensor2d(x, [b, d]))));
     },
     dispose: done,
   };
   return { sample, logProb };
-}
-
-/** maf-fmnist's sampler (its run's default MAF, all 5 flows): the Loop graph `dgm export` writes for it. */
-export function mafFmnistSamplerWorkload(seed = 5): InferenceWorkload {
-  const def = mafDefinition(MAF_FMNIST);
-  const rng = new Random(seed);
-  const params = initMafParams(def, rng);
-  const d = def.inputSize;
-  return {
-    key: 'maf-fmnist-sample',
-    title: `MAF sampler (maf-fmnist: ${MAF_FMNIST.nFlows} flows of MADE ${d}-${MAF_FMNIST.hiddenSize}-${2 * d}): z [B, ${d}] -> x, ${d} sequential steps per flow (ONNX Loop)`,
-    unit: 'rows',
-    onnx: builtToBytes(mafSampleGraph(def, weightsFromParams(params), 'bench-maf-fmnist-sample')),
-    feeds: (b) => ({ z: new ort.Tensor('float32', normal(rng, b * d), [b, d]) }),
-    tfjs: (b) => {
-      const z = normal(rng, b * d);
-      return () => read(tf.tidy(() => mafForward(def, params, tf.tensor2d(z, [b, d])).x));
-    },
-    dispose: () => disposeParams(params),
-  };
 }
 
 export const SAMPLER_SPEEDUP_TARGET = 100;

@@ -8,9 +8,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as os from 'os';
 import * as ort from 'onnxruntime-node';
-import { InferenceWorkload, MAF_FMNIST, mafLogProbWorkload } from '../../eval/bench/inference-workloads';
+import type { InferenceWorkload } from '../../eval/bench/inference-workloads';
+import { mafFmnistSamplerWorkload, MAF_FMNIST, mafLogProbWorkload } from '../maf/maf-inference';
 import { ortSessionOptions, timeCalls } from '../../eval/bench/timing';
-import { mafFmnistSamplerWorkload, realnvpWorkloads, SAMPLER_SPEEDUP_TARGET } from './bench';
+import { realnvpWorkloads, SAMPLER_SPEEDUP_TARGET } from './bench';
 
 async function perS(w: InferenceWorkload, batch: number): Promise<number> {
   const s = await ort.InferenceSession.create(w.onnx, ortSessionOptions(1));

@@ -69,7 +69,7 @@ describe('classifier export and eval loading', () => {
 describe('classifier run helpers', () => {
   test('augmentation: no flip and no shift is the identity; a shift moves pixels and fills with background', () => {
     const x = Float32Array.from({ length: 784 }, (_, i) => (i % 97) / 97);
-    expect(augmentBatch(x, 1, new Random(1), { flip: false, shift: 0 })).toEqual(x);
+    expect(augmentBatch(x, 1, { height: 28, width: 28 }, new Random(1), { flip: false, shift: 0 })).toEqual(x);
     // Replay the three draws the function makes per image to know each seed's flip and shift.
     for (let seed = 0; seed < 12; seed++) {
       const r = new Random(seed);
@@ -84,8 +84,18 @@ describe('classifier run helpers', () => {
           want[row * 28 + col] = inside ? x[sr * 28 + (flip ? 27 - sc0 : sc0)] : -1;
         }
       }
-      expect(augmentBatch(x, 1, new Random(seed), { flip: true, shift: 2 })).toEqual(want);
+      expect(augmentBatch(x, 1, { height: 28, width: 28 }, new Random(seed), { flip: true, shift: 2 })).toEqual(want);
     }
+  });
+
+  test('augmentation of a non-square image: a flip reverses each row of width w; a wrong size is refused', () => {
+    const x = Float32Array.from({ length: 15 }, (_, i) => i); // [1, 3, 5]
+    const mirrored = Float32Array.from([4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 14, 13, 12, 11, 10]);
+    for (let seed = 0; seed < 6; seed++) {
+      const flips = new Random(seed).uniform() < 0.5;
+      expect(augmentBatch(x, 1, { height: 3, width: 5 }, new Random(seed), { flip: true, shift: 0 })).toEqual(flips ? mirrored : x);
+    }
+    expect(() => augmentBatch(x, 1, { height: 4, width: 4 }, new Random(0), { flip: true, shift: 0 })).toThrow(/x has 15 values, expected n x height x width = 1 x 4 x 4/);
   });
 
   test('cosine schedule: lr at the start, lr * floor at the end, the midpoint halfway', () => {

@@ -1,9 +1,13 @@
 /**
  * The family registry's lookups over the registered families, and the checks it makes of a family table: unique
- * family names, unique run names, one owner per checkpoint kind, a contract run and bench workloads that are runs.
+ * family names, unique run names, one owner per checkpoint kind, a contract run and bench workloads that are runs;
+ * the runs marked `ships` are the runtime package's models.
  */
 import { checkFamilies, families, familyOfKind, findRun, getFamily, getRun, knownKinds, listRuns, runsOfType } from '../../families/registry';
 import type { Family } from '../../families/family';
+import * as fs from 'fs';
+import * as path from 'path';
+import { projectRoot } from '../../runtime/paths';
 
 function fake(name: string, runs: string[], extra: Partial<Family> = {}): Family {
   return {
@@ -42,6 +46,15 @@ describe('the registered families', () => {
     for (const type of ['flow', 'gan', 'classifier'] as const) {
       expect(runsOfType(type).map((r) => r.name)).toEqual(listRuns().filter((r) => r.family.type === type).map((r) => r.name));
     }
+  });
+
+  test("the runs that say they ship are the runtime package's models, with those weights (make zoo reads `ships`)", () => {
+    const index = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'runtime', 'models', 'index.json'), 'utf8')) as { models: { name: string; family: string; weights: string }[] };
+    const shipped = index.models.map((m) => [m.name, m.weights]).sort();
+    const declared = listRuns().filter((r) => r.ships !== undefined).map((r) => [r.name, r.ships]).sort();
+    expect(declared.length).toBeGreaterThan(0);
+    expect(shipped).toEqual(declared);
+    for (const m of index.models) expect(getRun(m.name).family.name).toBe(m.family);
   });
 
   test('unknown names are refused with the known ones', () => {

@@ -41,6 +41,9 @@ export interface RunDefinition {
   /** One line for `dgm train --list`. */
   description: string;
   train(flags: TrainFlags): Promise<TrainingResult>;
+  /** The runtime package ships this run's model (`make zoo` trains, exports and copies it into runtime/models/), with
+   *  these weights: 'float16' halves the bytes where the eval figures stay put (docs/zoo.md), 'float32' otherwise. */
+  ships?: 'float16' | 'float32';
 }
 
 export type SettingValue = number | string | boolean;

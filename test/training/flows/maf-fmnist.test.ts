@@ -37,7 +37,7 @@ test('data-space log-likelihood and bits/dim of an identity flow equal the close
   const images = new Uint8Array(n * D);
   const r = new Random(9);
   for (let i = 0; i < images.length; i++) images[i] = r.uniform() < 0.5 ? 0 : r.int(256);
-  const got = await likelihoodOf(def, params, evalSet(images, new Random(5, 1), lambda));
+  const got = await likelihoodOf(def, params, evalSet(images, def.inputSize, new Random(5, 1), lambda));
 
   const x = toUnitDequantized(images, new Random(5, 1)); // the same noise draws as evalSet's
   let sumX = 0, sumY = 0;
@@ -89,7 +89,7 @@ const data = findFashionMnist();
   const def = mafDefinition({ inputSize: D, hiddenSize: 16, nHidden: 1, nFlows: 2 });
   const identity = initMafParams(def, new Random(0));
   mafIdentityInit(def, identity);
-  const start = await likelihoodOf(def, identity, evalSet(testImages, new Random(0, 2), 1e-6));
+  const start = await likelihoodOf(def, identity, evalSet(testImages, def.inputSize, new Random(0, 2), 1e-6));
   expect(t.bpd).toBeLessThan(start.bpd - 0.5);
   expect(t.bpd).toBeGreaterThan(0);
   for (const f of ['best.ckpt', 'metrics.jsonl', 'summary.json', 'samples-best.png']) expect(fs.existsSync(path.join(runDir, f))).toBe(true);
@@ -122,7 +122,7 @@ const data = findFashionMnist();
   const def = mafDefinition({ inputSize: D, hiddenSize: 16, nHidden: 1, nFlows: 2, conditionerBound: 4 });
   const identity = initMafParams(def, new Random(0));
   mafIdentityInit(def, identity);
-  const start = await likelihoodOf(def, identity, evalSet(testImages, new Random(0, 2), 1e-6));
+  const start = await likelihoodOf(def, identity, evalSet(testImages, def.inputSize, new Random(0, 2), 1e-6));
   expect(result.test!.bpd).toBeLessThan(start.bpd);
 }, 300_000);
 
