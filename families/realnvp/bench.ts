@@ -20,17 +20,22 @@ import { initRealNvpParams, RealNvpConfig, realnvpDefinition, realnvpForward, re
 import { realnvpDensityGraph, realnvpSampleGraph } from './graphs';
 import { REALNVP_FMNIST_DEFAULTS } from './fmnist-run';
 
-/** realnvp-fmnist's default architecture (fmnist-run.ts). */
-export const REALNVP_FMNIST: RealNvpConfig = {
-  inputSize: IMAGE_SHAPE[0] * IMAGE_SHAPE[1],
-  couplings: REALNVP_FMNIST_DEFAULTS.couplings,
-  hidden: REALNVP_FMNIST_DEFAULTS.hidden,
-  nHidden: REALNVP_FMNIST_DEFAULTS.nHidden,
-  logScaleBound: REALNVP_FMNIST_DEFAULTS.logScaleBound,
-  firstMask: 'checkerboard',
-  image: { height: IMAGE_SHAPE[0], width: IMAGE_SHAPE[1] },
-  shuffle: REALNVP_FMNIST_DEFAULTS.shuffle === 1,
-};
+/** The architecture a realnvp-fmnist run with these settings trains (fmnist-run.ts). */
+export function realnvpFmnistConfig(s: Pick<typeof REALNVP_FMNIST_DEFAULTS, 'couplings' | 'hidden' | 'nHidden' | 'logScaleBound' | 'shuffle'>): RealNvpConfig {
+  return {
+    inputSize: IMAGE_SHAPE[0] * IMAGE_SHAPE[1],
+    couplings: s.couplings,
+    hidden: s.hidden,
+    nHidden: s.nHidden,
+    logScaleBound: s.logScaleBound,
+    firstMask: 'checkerboard',
+    image: { height: IMAGE_SHAPE[0], width: IMAGE_SHAPE[1] },
+    shuffle: s.shuffle === 1,
+  };
+}
+
+/** realnvp-fmnist's default architecture. */
+export const REALNVP_FMNIST: RealNvpConfig = realnvpFmnistConfig(REALNVP_FMNIST_DEFAULTS);
 
 /** Random output layers: the init's zero ones would make every coupling the identity (same cost, but say no more). */
 function randomOutputs(params: Params, rng: Random): void {
