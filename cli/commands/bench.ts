@@ -15,7 +15,9 @@ import { defaultThreads, initBackend, shutdownBackend } from '../../training/bac
 import { measureGemmRate, profileGemmFlops } from '../../training/bench/gemm-floor';
 import { profileStep } from '../../training/bench/kernel-profile';
 import { timeWorkload, StepTimes } from '../../training/bench/timing';
-import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, smallConvWorkload, Workload } from '../../training/bench/workloads';
+import { smallConvWorkload, Workload } from '../../training/bench/workloads';
+import { courseGanWorkload, generatorInferenceWorkload } from '../../families/gan/gan-bench';
+import { madeWorkload } from '../../families/maf/maf-bench';
 import { trainingModels, trainingOnCpu, trainingWorkload } from '../../eval/bench/training-workloads';
 import { coverageWorkloads, kernelsUsed, unregistered } from '../../training/wasm-kernels/coverage';
 import { writeBenchReport } from '../../eval/bench/report';

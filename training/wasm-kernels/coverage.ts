@@ -4,7 +4,9 @@
  * tf.profile on the current backend, which records every kernel the engine dispatches.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { courseGanWorkload, generatorInferenceWorkload, madeWorkload, mafWorkload, smallConvWorkload, wganGpWorkload, Workload } from '../bench/workloads';
+import { smallConvWorkload, Workload } from '../bench/workloads';
+import { courseGanWorkload, generatorInferenceWorkload, wganGpWorkload } from '../../families/gan/gan-bench';
+import { madeWorkload, mafWorkload } from '../../families/maf/maf-bench';
 
 /** Tiny versions of every workload: same layers and ops as the real ones, sizes small enough for the cpu backend. */
 export function coverageWorkloads(): (() => Workload)[] {

@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, shutdownBackend } from '../../../training/backend';
-import { madeWorkload, smallConvWorkload, Workload } from '../../../training/bench/workloads';
+import { smallConvWorkload, Workload } from '../../../training/bench/workloads';
+import { madeWorkload } from '../../../families/maf/maf-bench';
 import { coverageWorkloads, kernelsUsed, unregistered } from '../../../training/wasm-kernels/coverage';
 import { compareBackends, randomInputs, relativeError } from './compare';
 
