@@ -20,11 +20,10 @@
  * rank-1 update of the first layer and two output columns: a grid of 36 costs a few seconds.
  */
 import { Random } from '../../runtime/core/random';
-import { DEFAULT_LOGIT_LAMBDA } from '../../training/data/logit';
 import { MIRRORABLE_CLASSES } from '../../training/data/mirror';
 import { STREAM_INIT } from '../../training/harness/loop';
 import { evalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from '../../training/harness/pixel-likelihood';
-import { loadPixelData, trainFlowOnPixels, type PixelFlowResult } from '../../training/harness/pixel-flow';
+import { checkPixelFlowSettings, loadPixelData, PIXEL_FLOW_DEFAULTS, PIXEL_FLOW_RULES, trainFlowOnPixels, type PixelFlowResult } from '../../training/harness/pixel-flow';
 import { Params } from '../../training/nets/layers';
 import { madeUnseenInputs } from './made';
 import { initMafParams, MafDefinition, mafIdentityInit, mafLogProbRows, mafSample } from './maf';
@@ -52,19 +51,8 @@ export const MAF_FMNIST_DEFAULTS = {
   /** S > 0: every MADE's network reads S tanh(h / S) (made.ts conditionerBound); 0: it reads h (the runs before
    *  the 32-epoch default). Without it, longer runs let a few test images own the mean (docs/maf-fmnist.md). */
   conditionerBound: 4,
-  /** 1: mirror training images left-right with probability 1/2, footwear excepted (training/data/mirror.ts); 0: never.
-   *  It delays the overfitting that stopped the S = 6 run (docs/maf-fmnist.md). */
-  mirror: 1,
-  lambda: DEFAULT_LOGIT_LAMBDA,
-  /** Images held out of the 60000 for validation. */
-  valSize: 10000,
-  /** Use only the first n training / evaluation images (0: all); for quick trials and tests. */
-  nTrain: 0,
-  nEval: 0,
-  /** Epochs between sample grids, and grid size. */
-  plotEvery: 2,
-  samples: 36,
-  dataSeed: 0,
+  /** Mirroring delays the overfitting that stopped the S = 6 run (docs/maf-fmnist.md). */
+  ...PIXEL_FLOW_DEFAULTS,
 };
 // Sized to train in about an hour on a 2-core machine on 2 wasm threads (epoch times and what longer or shorter runs
 // gave: docs/maf-fmnist.md, docs/benchmarks.md).
@@ -79,11 +67,11 @@ export function likelihoodOf(def: MafDefinition, params: Params, set: EvalSet): 
 }
 
 export async function trainMafFmnist(flags: TrainFlags): Promise<PixelFlowResult> {
-  const s = readSettings(flags.set, MAF_FMNIST_DEFAULTS, { hidden: 'int>=1', nHidden: 'int>=1', flows: 'int>=1', lr: '>0', weightDecay: '>=0', logScaleBound: '>=0', conditionerBound: '>=0', valSize: 'int>=1', nTrain: 'int>=0', nEval: 'int>=0', plotEvery: 'int>=0', samples: 'int>=0', dataSeed: 'int>=0' });
+  const s = readSettings(flags.set, MAF_FMNIST_DEFAULTS, { hidden: 'int>=1', nHidden: 'int>=1', flows: 'int>=1', lr: '>0', weightDecay: '>=0', logScaleBound: '>=0', conditionerBound: '>=0', ...PIXEL_FLOW_RULES });
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
   if (!(Number.isFinite(s.logScaleBound) && s.logScaleBound >= 0)) throw new Error(`--set logScaleBound=${s.logScaleBound}: expected 0 (unbounded) or a positive number`);
   if (!(Number.isFinite(s.conditionerBound) && s.conditionerBound >= 0)) throw new Error(`--set conditionerBound=${s.conditionerBound}: expected 0 (none) or a positive number`);
-  if (s.mirror !== 0 && s.mirror !== 1) throw new Error(`--set mirror=${s.mirror}: expected 0 or 1`);
+  checkPixelFlowSettings(s);
   const data = await loadPixelData(flags, s);
   const { d, nTrain } = data;
   const batch = flags.batch ?? DEFAULT_BATCH;

@@ -14,11 +14,10 @@
  * choose epochs that fit the cap.
  */
 import { Random } from '../../runtime/core/random';
-import { DEFAULT_LOGIT_LAMBDA } from '../../training/data/logit';
 import { MIRRORABLE_CLASSES } from '../../training/data/mirror';
 import { STREAM_INIT } from '../../training/harness/loop';
 import { evalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from '../../training/harness/pixel-likelihood';
-import { loadPixelData, trainFlowOnPixels, type PixelFlowResult } from '../../training/harness/pixel-flow';
+import { checkPixelFlowSettings, loadPixelData, PIXEL_FLOW_DEFAULTS, PIXEL_FLOW_RULES, trainFlowOnPixels, type PixelFlowResult } from '../../training/harness/pixel-flow';
 import { Params } from '../../training/nets/layers';
 import { LrScheduleKind, parseLrSchedule } from '../../training/optim/lr-schedule';
 import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
@@ -37,14 +36,7 @@ export const REALNVP_FMNIST_DEFAULTS = {
   weightDecay: 0,
   /** 1: every other coupling shuffles the columns first (definition.ts `shuffle`); 0: the checkerboard halves alternate throughout. */
   shuffle: 1,
-  mirror: 1,
-  lambda: DEFAULT_LOGIT_LAMBDA,
-  valSize: 10000,
-  nTrain: 0,
-  nEval: 0,
-  plotEvery: 2,
-  samples: 36,
-  dataSeed: 0,
+  ...PIXEL_FLOW_DEFAULTS,
   /** Wall-clock cap on training in minutes (0: none): the issue allows an hour of training. */
   minutes: 56,
 };
@@ -60,9 +52,9 @@ export function likelihoodOf(def: RealNvpDefinition, params: Params, set: EvalSe
 }
 
 export async function trainRealNvpFmnist(flags: TrainFlags): Promise<PixelFlowResult> {
-  const s = readSettings(flags.set, REALNVP_FMNIST_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', lr: '>0', weightDecay: '>=0', valSize: 'int>=1', nTrain: 'int>=0', nEval: 'int>=0', plotEvery: 'int>=0', samples: 'int>=0', dataSeed: 'int>=0', minutes: '>=0' });
+  const s = readSettings(flags.set, REALNVP_FMNIST_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', lr: '>0', weightDecay: '>=0', ...PIXEL_FLOW_RULES, minutes: '>=0' });
   if (s.shuffle !== 0 && s.shuffle !== 1) throw new Error(`--set shuffle=${s.shuffle}: expected 0 or 1`);
-  if (s.mirror !== 0 && s.mirror !== 1) throw new Error(`--set mirror=${s.mirror}: expected 0 or 1`);
+  checkPixelFlowSettings(s);
   const data = await loadPixelData(flags, s);
   const { d, nTrain, height: h, width: w } = data;
   const batch = flags.batch ?? DEFAULT_BATCH;

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
 import { gatherRows } from '../data/batches';
 import { loadFashionMnist } from '../data/fashion-mnist';
-import { logit, logitInverse } from '../data/logit';
+import { DEFAULT_LOGIT_LAMBDA, logit, logitInverse } from '../data/logit';
 import { mirrorDraw, mirrorRows } from '../data/mirror';
 import { toUnitDequantized } from '../data/pixels';
 import type { Params } from '../nets/layers';
@@ -24,7 +24,7 @@ import { BEST_FILE, METRICS_FILE, runTraining, type TrainingResult } from './loo
 import { appendMetrics, makeRecord } from './metrics-log';
 import { evalSet, pixelLikelihood, type EvalSet, type LikelihoodReport } from './pixel-likelihood';
 import { readAndDispose } from './read';
-import type { TrainFlags } from './runs';
+import type { SettingRule, TrainFlags } from './runs';
 
 const FIGURE_SEED = 4321;
 // The evaluation noise streams: every pixel flow is scored on the same dequantized val and test sets.
@@ -43,6 +43,34 @@ export interface PixelData {
   width: number;
   /** Pixels per image (height * width, one channel). */
   d: number;
+}
+
+/**
+ * The settings every pixel flow's run takes beside its architecture (`--set key=value`), with their defaults: a flow
+ * family's run spreads these into its own defaults and PIXEL_FLOW_RULES into its rules, so the data, the split and
+ * the grids are set the same way for every family.
+ */
+export const PIXEL_FLOW_DEFAULTS = {
+  /** 1: mirror training images left-right with probability 1/2, footwear excepted (training/data/mirror.ts); 0: never.
+   *  It delays overfitting (docs/maf-fmnist.md). */
+  mirror: 1,
+  lambda: DEFAULT_LOGIT_LAMBDA,
+  /** Images held out of the training split for validation. */
+  valSize: 10000,
+  /** Use only the first n training / evaluation images (0: all); for quick trials and tests. */
+  nTrain: 0,
+  nEval: 0,
+  /** Epochs between sample grids, and grid size. */
+  plotEvery: 2,
+  samples: 36,
+  dataSeed: 0,
+};
+
+export const PIXEL_FLOW_RULES = { valSize: 'int>=1', nTrain: 'int>=0', nEval: 'int>=0', plotEvery: 'int>=0', samples: 'int>=0', dataSeed: 'int>=0' } as const satisfies Partial<Record<keyof typeof PIXEL_FLOW_DEFAULTS, SettingRule>>;
+
+/** The checks of PIXEL_FLOW_DEFAULTS' non-numeric-rule settings, with the setting's own name in the error. */
+export function checkPixelFlowSettings(s: Pick<typeof PIXEL_FLOW_DEFAULTS, 'mirror'>): void {
+  if (s.mirror !== 0 && s.mirror !== 1) throw new Error(`--set mirror=${s.mirror}: expected 0 or 1`);
 }
 
 /** The split every pixel flow uses: `valSize` training images (a permutation seeded by dataSeed) held out for
