@@ -15,9 +15,8 @@
  * flow on moons); best.ckpt keeps the best val_ll of the epoch-end and every-`valEvery`-steps validations.
  */
 import { Random } from '../../runtime/core/random';
-import { makeMoons } from '../../training/data/moons';
 import { STREAM_INIT } from '../../training/harness/loop';
-import { trainFlowOnMoons, type MoonsFlowResult } from '../../training/harness/moons-flow';
+import { MOONS_FLOW_DEFAULTS, MOONS_FLOW_RULES, moonsData, trainFlowOnMoons, type MoonsFlowResult } from '../../training/harness/moons-flow';
 import { initMafParams, mafLogProbRows, mafSample } from './maf';
 import { MAF_KIND, MafRunConfig, mafDefinitionFromRunConfig, mafOptimizer, mafTrainStep } from './maf-common';
 import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
@@ -29,28 +28,19 @@ export const MAF_MOONS_DEFAULTS = {
   lr: 1e-3,
   weightDecay: 1e-6,
   ordering: 'sequential',
-  /** Epochs between figures. */
-  plotEvery: 10,
-  /** Extra validations every this many steps (0: at epoch ends only, as the course does); each is a candidate for
-   *  best.ckpt. With lr 1e-3 and no decay the validation log-likelihood swings within an epoch, so checking ten
-   *  times per epoch (3000 points, cheap beside the 240 training steps) can keep a better checkpoint; the test set is
-   *  never looked at for this. */
-  valEvery: 24,
-  /** The moons set: size and seed (fixed across training seeds so runs share one test set). */
-  n: 30000,
-  dataSeed: 0,
+  ...MOONS_FLOW_DEFAULTS,
 };
 const DEFAULT_EPOCHS = 50;
 const DEFAULT_BATCH = 100;
 
 export async function trainMafMoons(flags: TrainFlags): Promise<MoonsFlowResult> {
-  const s = readSettings(flags.set, MAF_MOONS_DEFAULTS, { hidden: 'int>=1', nHidden: 'int>=1', flows: 'int>=1', lr: '>0', weightDecay: '>=0', plotEvery: 'int>=0', valEvery: 'int>=0', n: 'int>=1', dataSeed: 'int>=0' });
+  const s = readSettings(flags.set, MAF_MOONS_DEFAULTS, { hidden: 'int>=1', nHidden: 'int>=1', flows: 'int>=1', lr: '>0', weightDecay: '>=0', ...MOONS_FLOW_RULES });
   if (s.ordering !== 'sequential' && s.ordering !== 'random') throw new Error(`--set ordering=${s.ordering}: expected sequential or random`);
-  const moons = makeMoons({ seed: s.dataSeed, n: s.n });
+  const { moons, config: data } = moonsData(s);
   const batch = flags.batch ?? DEFAULT_BATCH;
   const config: MafRunConfig = {
     maf: { inputSize: 2, hiddenSize: s.hidden, nHidden: s.nHidden, nFlows: s.flows, ordering: s.ordering, ...(s.ordering === 'random' ? { seed: flags.seed } : {}) },
-    data: { dataset: 'moons', n: s.n, noise: 0.05, seed: s.dataSeed, coordinates: 'standardized (x - mean) / std', mean: moons.mean, std: moons.std },
+    data,
     train: { lr: s.lr, weightDecay: s.weightDecay, batch },
   };
   const def = mafDefinitionFromRunConfig(config);

@@ -8,9 +8,8 @@
  * `realnvp-moons: test log-likelihood <value> nats/point`.
  */
 import { Random } from '../../runtime/core/random';
-import { makeMoons } from '../../training/data/moons';
 import { STREAM_INIT } from '../../training/harness/loop';
-import { trainFlowOnMoons, type MoonsFlowResult } from '../../training/harness/moons-flow';
+import { MOONS_FLOW_DEFAULTS, MOONS_FLOW_RULES, moonsData, trainFlowOnMoons, type MoonsFlowResult } from '../../training/harness/moons-flow';
 import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
 import { initRealNvpParams, REALNVP_KIND, RealNvpConfig, realnvpDefinition, realnvpLogProbRows, realnvpSample } from './definition';
 import { realnvpOptimizer, realnvpTrainStep } from './loss';
@@ -28,21 +27,18 @@ export const REALNVP_MOONS_DEFAULTS = {
   logScaleBound: 3,
   lr: 1e-3,
   weightDecay: 0,
-  plotEvery: 10,
-  valEvery: 24,
-  n: 30000,
-  dataSeed: 0,
+  ...MOONS_FLOW_DEFAULTS,
 };
 const DEFAULT_EPOCHS = 50;
 const DEFAULT_BATCH = 100;
 
 export async function trainRealNvpMoons(flags: TrainFlags): Promise<MoonsFlowResult> {
-  const s = readSettings(flags.set, REALNVP_MOONS_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', lr: '>0', weightDecay: '>=0', plotEvery: 'int>=0', valEvery: 'int>=0', n: 'int>=1', dataSeed: 'int>=0' });
-  const moons = makeMoons({ seed: s.dataSeed, n: s.n });
+  const s = readSettings(flags.set, REALNVP_MOONS_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', lr: '>0', weightDecay: '>=0', ...MOONS_FLOW_RULES });
+  const { moons, config: data } = moonsData(s);
   const batch = flags.batch ?? DEFAULT_BATCH;
   const config: RealNvpRunConfig = {
     realnvp: { inputSize: 2, couplings: s.couplings, hidden: s.hidden, nHidden: s.nHidden, logScaleBound: s.logScaleBound, firstMask: 'identity' },
-    data: { dataset: 'moons', n: s.n, noise: 0.05, seed: s.dataSeed, coordinates: 'standardized (x - mean) / std', mean: moons.mean, std: moons.std },
+    data,
     train: { lr: s.lr, weightDecay: s.weightDecay, batch },
   };
   const def = realnvpDefinition(config.realnvp);

@@ -12,7 +12,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherRows } from '../data/batches';
-import type { Moons } from '../data/moons';
+import { makeMoons, type Moons } from '../data/moons';
 import type { Params } from '../nets/layers';
 import { writeFileAtomic } from './atomic-write';
 import { loadParams, readCheckpoint } from './checkpoint';
@@ -20,12 +20,34 @@ import { BEST_FILE, METRICS_FILE, runTraining, type TrainingResult } from './loo
 import { appendMetrics, makeRecord } from './metrics-log';
 import { densityGrid, regionAround, writeMoonsFigure, writeMoonsFigureSvg } from './moons-figure';
 import { readAndDispose } from './read';
-import type { TrainFlags } from './runs';
+import type { SettingRule, TrainFlags } from './runs';
 
 /** Seed of the figure samples: the same latent points every time, so figures compare across epochs. */
 const FIGURE_SEED = 1234;
 /** Rows per density batch for the figures and the log-likelihoods. */
 const LOG_PROB_BATCH = 2000;
+
+/** The settings every moons flow's run takes beside its architecture, with their defaults (spread into the run's). */
+export const MOONS_FLOW_DEFAULTS = {
+  /** Epochs between figures. */
+  plotEvery: 10,
+  /** Extra validations every this many steps (0: at epoch ends only, as the course does); each is a candidate for
+   *  best.ckpt. With lr 1e-3 and no decay the validation log-likelihood swings within an epoch, so checking ten
+   *  times per epoch (3000 points, cheap beside the 240 training steps) can keep a better checkpoint; the test set is
+   *  never looked at for this. */
+  valEvery: 24,
+  /** The moons set: size and seed (fixed across training seeds so runs share one test set). */
+  n: 30000,
+  dataSeed: 0,
+};
+
+export const MOONS_FLOW_RULES = { plotEvery: 'int>=0', valEvery: 'int>=0', n: 'int>=1', dataSeed: 'int>=0' } as const satisfies Partial<Record<keyof typeof MOONS_FLOW_DEFAULTS, SettingRule>>;
+
+/** The moons set of these settings and the `data` its run's config records (the card's data.details). */
+export function moonsData(s: Pick<typeof MOONS_FLOW_DEFAULTS, 'n' | 'dataSeed'>): { moons: Moons; config: Record<string, unknown> & { dataset: 'moons' } } {
+  const moons = makeMoons({ seed: s.dataSeed, n: s.n });
+  return { moons, config: { dataset: 'moons', n: s.n, noise: 0.05, seed: s.dataSeed, coordinates: 'standardized (x - mean) / std', mean: moons.mean, std: moons.std } };
+}
 
 export interface MoonsFlow {
   /** The run's name (summary, figure titles, the printed line). */
