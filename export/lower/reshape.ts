@@ -7,6 +7,7 @@
  */
 import { GraphBuilder, attr } from '../onnx/graph-builder';
 import { ExportError, LowerContext, Lowering, Value, chwPerm, isIdentity, samePerm } from './types';
+import { gatherColumns } from '../onnx/permute';
 
 /** `x` reshaped to [N, ...shape] (the batch kept as it is). */
 export function reshapeOp(g: GraphBuilder, x: string, shape: number[], hint: string): string {
@@ -18,8 +19,7 @@ export function vecInTfOrder(ctx: LowerContext, x: Extract<Value, { layout: 'vec
   if (isIdentity(x.perm)) return { layout: 'vec', name: x.name, features: x.features };
   const inv = new Array<number>(x.features);
   x.perm!.forEach((t, s) => (inv[t] = s));
-  const idx = ctx.g.int64s(inv);
-  return { layout: 'vec', name: ctx.g.op('Gather', [x.name, idx], { axis: attr.int(1) }, 'to_tf_order'), features: x.features };
+  return { layout: 'vec', name: gatherColumns(ctx.g, x.name, inv, 'to_tf_order'), features: x.features };
 }
 
 export const lowerReshape: Lowering<'reshape'> = (ctx, layer, x) => {

@@ -11,6 +11,7 @@ import { LowerContext, WeightMap } from '../../export/lower/types';
 import { BuiltGraph } from '../../export/graphs/built-graph';
 import { flowDensityOutputs, toDouble } from '../../export/graphs/flow-density';
 import { checkDefinition, madePass } from './maf-made-pass';
+import { gatherColumns } from '../../export/onnx/permute';
 
 export function mafDensityGraph(def: MafDefinition, weights: WeightMap, model: string): BuiltGraph {
   checkDefinition(def, model);
@@ -24,7 +25,7 @@ export function mafDensityGraph(def: MafDefinition, weights: WeightMap, model: s
     const z = g.op('Mul', [g.op('Sub', [h, mu], {}, `flow${k}.centred`), g.op('Exp', [g.op('Neg', [alpha], {}, `flow${k}.neg_alpha`)], {}, `flow${k}.inv_scale`)], {}, `flow${k}.z`);
     const s = g.op('ReduceSum', [toDouble(g, alpha, `flow${k}.alpha_f64`), g.int64s([1])], { keepdims: attr.int(0) }, `flow${k}.sum_alpha`);
     sumAlpha = sumAlpha ? g.op('Add', [sumAlpha, s], {}, `sum_alpha_${k}`) : s;
-    h = g.op('Gather', [z, g.int64s(flow.permutation)], { axis: attr.int(1) }, `flow${k}.permuted`);
+    h = gatherColumns(g, z, flow.permutation, `flow${k}.permuted`);
   });
   // log N(z; 0, I) - sum alpha.
   return flowDensityOutputs(g, h, d, { sum: sumAlpha!, op: 'Sub' });

@@ -20,6 +20,7 @@ import { lowerStack } from '../../export/lower/stack';
 import { ExportError, LowerContext, WeightMap, getWeight } from '../../export/lower/types';
 import { BuiltGraph } from '../../export/graphs/built-graph';
 import { boundLogScaleNode, checkDefinition, conditionerInputNode } from './maf-made-pass';
+import { gatherColumns, gatherRows, rowsToColumns } from '../../export/onnx/permute';
 
 /** The MADE's sequential inverse as a Loop over the D degrees: z [N, D] (outer scope) -> x [N, D]. */
 function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: number): string {
@@ -93,8 +94,7 @@ function madeInverseLoop(ctx: LowerContext, made: MadeDefinition, z: string, k: 
   // Trip count D; no condition input (the empty name), so the loop always runs D times.
   const [, byDegree] = g.opN('Loop', [g.int64Scalar(d), '', pre0], 2, { body: attr.graph(body.toGraph()) }, `flow${k}.loop`);
   // [D, N] in degree order -> [N, D] by dimension: column i is row degrees[i].
-  const xt = g.op('Transpose', [byDegree], { perm: attr.ints([1, 0]) }, `flow${k}.x_by_degree`);
-  return g.op('Gather', [xt, g.int64s(made.degrees)], { axis: attr.int(1) }, `flow${k}.x`);
+  return rowsToColumns(g, gatherRows(g, byDegree, made.degrees, `flow${k}.x_by_dim`), `flow${k}.x`);
 }
 
 export function mafSampleGraph(def: MafDefinition, weights: WeightMap, model: string): BuiltGraph {
@@ -105,7 +105,7 @@ export function mafSampleGraph(def: MafDefinition, weights: WeightMap, model: st
   let h = g.input('z', DataType.FLOAT, ['N', d]);
   for (let k = def.flows.length - 1; k >= 0; k--) {
     const flow = def.flows[k];
-    const zk = g.op('Gather', [h, g.int64s(invertPermutation(flow.permutation))], { axis: attr.int(1) }, `flow${k}.unpermuted`);
+    const zk = gatherColumns(g, h, invertPermutation(flow.permutation), `flow${k}.unpermuted`);
     h = madeInverseLoop(ctx, flow.made, zk, k);
   }
   g.output('x', h, DataType.FLOAT, ['N', d]);

@@ -13,6 +13,7 @@ import { BuiltGraph } from '../../export/graphs/built-graph';
 import { flowDensityOutputs, toDouble } from '../../export/graphs/flow-density';
 import { invertPermutation } from '../maf/maf';
 import { Coupling, RealNvpDefinition } from './definition';
+import { gatherColumns } from '../../export/onnx/permute';
 
 
 function isIdentity(p: number[]): boolean {
@@ -48,7 +49,7 @@ export function realnvpDensityGraph(def: RealNvpDefinition, weights: WeightMap, 
   let h = g.input('x', DataType.FLOAT, ['N', d]);
   let sumS: string | undefined;
   def.couplings.forEach((c, k) => {
-    if (!isIdentity(c.permutation)) h = g.op('Gather', [h, g.int64s(c.permutation)], { axis: attr.int(1) }, `coupling${k}.permuted`);
+    if (!isIdentity(c.permutation)) h = gatherColumns(g, h, c.permutation, `coupling${k}.permuted`);
     const { a, b, s, t } = coupling(ctx, def, c, h, k);
     const y = g.op('Add', [g.op('Mul', [b, g.op('Exp', [s], {}, `coupling${k}.scale`)], {}, `coupling${k}.scaled`), t], {}, `coupling${k}.y`);
     h = g.op('Concat', [a, y], { axis: attr.int(1) }, `coupling${k}.h`);
@@ -72,7 +73,7 @@ export function realnvpSampleGraph(def: RealNvpDefinition, weights: WeightMap, m
     const inv = g.op('Exp', [g.op('Neg', [s], {}, `coupling${k}.neg_s`)], {}, `coupling${k}.inv_scale`);
     const xb = g.op('Mul', [g.op('Sub', [b, t], {}, `coupling${k}.unshifted`), inv], {}, `coupling${k}.xb`);
     h = g.op('Concat', [a, xb], { axis: attr.int(1) }, `coupling${k}.h`);
-    if (!isIdentity(c.permutation)) h = g.op('Gather', [h, g.int64s(invertPermutation(c.permutation))], { axis: attr.int(1) }, `coupling${k}.unpermuted`);
+    if (!isIdentity(c.permutation)) h = gatherColumns(g, h, invertPermutation(c.permutation), `coupling${k}.unpermuted`);
   }
   g.output('x', h, DataType.FLOAT, ['N', d]);
   return {
