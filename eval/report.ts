@@ -34,42 +34,47 @@ function spread(shares: number[] | undefined): string {
 
 export function evalMarkdown(r: EvalReport, comparison?: string): string {
   const L: string[] = [];
-  const names = Object.keys(r.classifier.perClass);
   L.push('# Evaluation (`dgm eval`)', '');
-  L.push(`${r.createdAt}, ${r.machine.cpu} (${r.machine.cores} logical cores). Feature extractor \`${r.featureExtractor.id}\` ` +
-    `(${r.featureExtractor.features} penultimate features of ${r.featureExtractor.classifier}); figures computed with another extractor are not comparable.`, '');
-  L.push('## Classifier', '');
-  const meets = r.classifier.testAccuracy >= r.classifier.target;
-  L.push(`Test accuracy on the ${r.classifier.n} Fashion-MNIST test images: **${pct(r.classifier.testAccuracy)}** ` +
-    `(target >= ${pct(r.classifier.target)}: ${meets ? 'met' : 'missed'}).`, '');
-  L.push(`| ${names.join(' | ')} |`, `|${names.map(() => ' ---: ').join('|')}|`, `| ${names.map((c) => pct(r.classifier.perClass[c])).join(' | ')} |`, '');
+  const { classifier: c, featureExtractor: fe, floor } = r;
+  if (c && fe && floor) {
+    const names = Object.keys(c.perClass);
+    L.push(`${r.createdAt}, ${r.machine.cpu} (${r.machine.cores} logical cores). Feature extractor \`${fe.id}\` ` +
+      `(${fe.features} penultimate features of ${fe.classifier}); figures computed with another extractor are not comparable.`, '');
+    L.push('## Classifier', '');
+    const meets = c.testAccuracy >= c.target;
+    L.push(`Test accuracy on the ${c.n} Fashion-MNIST test images: **${pct(c.testAccuracy)}** ` +
+      `(target >= ${pct(c.target)}: ${meets ? 'met' : 'missed'}).`, '');
+    L.push(`| ${names.join(' | ')} |`, `|${names.map(() => ' ---: ').join('|')}|`, `| ${names.map((n) => pct(c.perClass[n])).join(' | ')} |`, '');
 
-  L.push('## Sample quality: FID-FMNIST and KID', '');
-  L.push('Each model is named with the training step of the checkpoint it was exported from.', '');
-  L.push(`${r.settings.samples} samples per model against the ${r.classifier.n} test images, in the classifier's feature space; ` +
-    `KID x 1000 is the mean ± standard deviation over ${r.settings.kidSubsets} subsets of ${r.settings.kidSubsetSize}. ` +
-    `The first row is the floor: real training images against the test images. ${r.settings.clip}.`, '');
-  L.push('| model | samples | FID-FMNIST | KID x 1000 | predicted-class share (min – max) | time |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  L.push(`| real train vs test (floor) | ${r.settings.samples} | ${num(r.floor.quality.fid)} | ${kidText(r.floor.quality)} | - | - |`);
-  for (const g of r.gans) {
-    if (g.status !== 'evaluated' || !g.quality) L.push(`| ${g.name} | not trained | - | - | - | - |`);
-    else L.push(`| ${label(g)} | ${g.samples} | ${num(g.quality.fid)} | ${kidText(g.quality)} | ${spread(g.predictedClasses)} | ${num(g.seconds, 0)} s |`);
-  }
-  L.push('');
+    L.push('## Sample quality: FID-FMNIST and KID', '');
+    L.push('Each model is named with the training step of the checkpoint it was exported from.', '');
+    L.push(`${r.settings.samples} samples per model against the ${c.n} test images, in the classifier's feature space; ` +
+      `KID x 1000 is the mean ± standard deviation over ${r.settings.kidSubsets} subsets of ${r.settings.kidSubsetSize}. ` +
+      `The first row is the floor: real training images against the test images. ${r.settings.clip}.`, '');
+    L.push('| model | samples | FID-FMNIST | KID x 1000 | predicted-class share (min – max) | time |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    L.push(`| real train vs test (floor) | ${r.settings.samples} | ${num(floor.quality.fid)} | ${kidText(floor.quality)} | - | - |`);
+    for (const g of r.gans) {
+      if (g.status !== 'evaluated' || !g.quality) L.push(`| ${g.name} | not trained | - | - | - | - |`);
+      else L.push(`| ${label(g)} | ${g.samples} | ${num(g.quality.fid)} | ${kidText(g.quality)} | ${spread(g.predictedClasses)} | ${num(g.seconds, 0)} s |`);
+    }
+    L.push('');
 
-  const conditional = r.gans.filter((g) => g.classFidelity);
-  for (const g of conditional) {
-    const f = g.classFidelity!;
-    L.push(`## Class fidelity: ${label(g)}`, '');
-    L.push(`The classifier's accuracy on ${f.n} samples against the requested labels: **${pct(f.accuracy)}** ` +
-      `(the classifier itself scores ${pct(r.classifier.testAccuracy)} on real test images).`, '');
-    L.push(`| requested | ${names.join(' | ')} |`, `| --- |${names.map(() => ' ---: ').join('|')}|`);
-    L.push(`| accuracy | ${f.perClass.map((v) => pct(v)).join(' | ')} |`, '');
-  }
-  if (!conditional.length) {
-    // Which GANs are conditional is known only from an evaluated card: name the ones that were not evaluated.
-    const pending = r.gans.filter((g) => g.status !== 'evaluated');
-    if (pending.length) L.push('## Class fidelity', '', `no conditional GAN evaluated (${pending.map((g) => `${g.name}: ${g.status}`).join(', ')}).`, '');
+    const conditional = r.gans.filter((g) => g.classFidelity);
+    for (const g of conditional) {
+      const f = g.classFidelity!;
+      L.push(`## Class fidelity: ${label(g)}`, '');
+      L.push(`The classifier's accuracy on ${f.n} samples against the requested labels: **${pct(f.accuracy)}** ` +
+        `(the classifier itself scores ${pct(c.testAccuracy)} on real test images).`, '');
+      L.push(`| requested | ${names.join(' | ')} |`, `| --- |${names.map(() => ' ---: ').join('|')}|`);
+      L.push(`| accuracy | ${f.perClass.map((v) => pct(v)).join(' | ')} |`, '');
+    }
+    if (!conditional.length) {
+      // Which GANs are conditional is known only from an evaluated card: name the ones that were not evaluated.
+      const pending = r.gans.filter((g) => g.status !== 'evaluated');
+      if (pending.length) L.push('## Class fidelity', '', `no conditional GAN evaluated (${pending.map((g) => `${g.name}: ${g.status}`).join(', ')}).`, '');
+    }
+  } else {
+    L.push(`${r.createdAt}, ${r.machine.cpu} (${r.machine.cores} logical cores). Flows only (\`--only\` named no GAN): no classifier was loaded, so this report has no FID, KID or class fidelity.`, '');
   }
 
   L.push('## Flows: test log-likelihood', '');

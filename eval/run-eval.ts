@@ -114,13 +114,22 @@ export interface EvalReport {
   format: typeof EVAL_FORMAT;
   createdAt: string;
   machine: { cpu: string; cores: number };
-  featureExtractor: { id: string; classifier: string; features: number };
+  /** The classifier's parts (featureExtractor, classifier, floor) are there when the report scores a GAN: a report
+   *  of flows only (`--only maf-fmnist`) needs no classifier and has none of them. */
+  featureExtractor?: { id: string; classifier: string; features: number };
   settings: { samples: number; kidSubsets: number; kidSubsetSize: number; seed: number; clip: string };
-  classifier: { testAccuracy: number; target: number; perClass: Record<string, number>; n: number; training: unknown };
-  floor: { what: string; quality: FidKid };
+  classifier?: ClassifierFigures;
+  floor?: { what: string; quality: FidKid };
   gans: GanRow[];
   flows: FlowRow[];
   realGrid: string;
+}
+
+export interface ClassifierFigures { testAccuracy: number; target: number; perClass: Record<string, number>; n: number; training: unknown }
+
+/** Whether a run with these `--only` names scores a GAN, the one thing the classifier is needed for (its features). */
+export function needsClassifier(only: readonly string[] | undefined): boolean {
+  return ganModels().some((name) => !only || only.includes(name));
 }
 
 export function machineFacts(): { cpu: string; cores: number } {
@@ -160,19 +169,11 @@ async function timed<T>(o: EvalOptions, what: string, f: () => Promise<T>): Prom
   return r;
 }
 
-export async function runEval(o: EvalOptions): Promise<EvalReport> {
-  if (!Number.isInteger(o.samples) || o.samples < 2) throw new Error(`samples must be an integer >= 2, got ${o.samples}`);
-  const wanted = (name: string) => !o.only || o.only.includes(name);
-  const loc = findFashionMnist({ dir: o.dataDir, download: 'never', quiet: true });
-  if (!loc) throw new Error('Fashion-MNIST not found (dgm data downloads it, or install Debian dataset-fashion-mnist)');
-  const test = readSplit(loc, 'test');
-  const train = readSplit(loc, 'train');
-  const testPixels = toSymmetric(test.images);
-  // The image shape is the data's (one channel): grids and the classifier's input read it from here.
-  const px = test.rows * test.cols;
-  const shape = [test.rows, test.cols, 1] as const;
-  fs.mkdirSync(o.outDir, { recursive: true });
+type Split = ReturnType<typeof readSplit>;
 
+/** The classifier's part of the report: its test accuracy, the floor, and every wanted GAN scored in its features. */
+async function scoreWithClassifier(o: EvalOptions, wanted: (name: string) => boolean, test: Split, train: Split, testPixels: Float32Array): Promise<Required<Pick<EvalReport, 'featureExtractor' | 'classifier' | 'floor'>> & { gans: GanRow[] }> {
+  const px = test.rows * test.cols;
   const cls = await ClassifierModel.load(o.classifier ?? path.join(o.modelsDir, 'classifier'), o.threads);
   const d = cls.info.features;
   const k = cls.info.numClasses;
@@ -188,9 +189,6 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     trainIdx.forEach((r, i) => trainPixels.set(toSymmetric(train.images.subarray(r * px, (r + 1) * px)), i * px));
     const trainFeatures = (await timed(o, `classifier on ${nReal} training images (the floor)`, () => cls.run(trainPixels, nReal))).features;
     const floor = quality(gaussianStats(trainFeatures, nReal, d), testStats, trainFeatures, testOut.features, d, o);
-
-    const realGrid = 'real-test.png';
-    writeImageGrid(path.join(o.outDir, realGrid), testPixels.subarray(0, 100 * px), [100, ...shape], { range: [-1, 1], cols: 10, pad: 2, scale: 2 });
 
     const gans: GanRow[] = [];
     for (const name of ganModels().filter(wanted)) {
@@ -229,31 +227,8 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
         await sampler.release();
       }
     }
-
-    const flows: FlowRow[] = [];
-    for (const name of flowModels().filter(wanted)) {
-      const dir = modelDir(o, name);
-      if (!dir) {
-        flows.push({ name, status: 'not trained' });
-        continue;
-      }
-      const t0 = Date.now();
-      const flow = await Flow.load(dir, { provider: 'cpu', threads: o.threads, log: o.log });
-      try {
-        // One read of the card (the whole .onnx file, tens of MB for the image flow) for both facts.
-        const card = readModelCard(dir);
-        flows.push({ ...(await evalFlow(o, name, flow, card.data?.details, test.images, test.n)), from: provenance(card), seconds: (Date.now() - t0) / 1000 });
-      } finally {
-        await flow.release();
-      }
-    }
-
     return {
-      format: EVAL_FORMAT,
-      createdAt: new Date().toISOString(),
-      machine: machineFacts(),
       featureExtractor: { id: cls.info.extractorId, classifier: path.relative(process.cwd(), cls.info.file), features: d },
-      settings: { samples: o.samples, kidSubsets: o.kidSubsets, kidSubsetSize: o.kidSubsetSize, seed: o.seed, clip: 'Generated pixels are clipped to the pixel range of the model card before feature extraction' },
       classifier: {
         testAccuracy: accuracy.accuracy,
         target: CLASSIFIER_TARGET,
@@ -263,12 +238,59 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       },
       floor: { what: `${nReal} training images vs the ${test.n} test images`, quality: floor },
       gans,
-      flows,
-      realGrid,
     };
   } finally {
     await cls.release();
   }
+}
+
+export async function runEval(o: EvalOptions): Promise<EvalReport> {
+  if (!Number.isInteger(o.samples) || o.samples < 2) throw new Error(`samples must be an integer >= 2, got ${o.samples}`);
+  const wanted = (name: string) => !o.only || o.only.includes(name);
+  const loc = findFashionMnist({ dir: o.dataDir, download: 'never', quiet: true });
+  if (!loc) throw new Error('Fashion-MNIST not found (dgm data downloads it, or install Debian dataset-fashion-mnist)');
+  const test = readSplit(loc, 'test');
+  const train = readSplit(loc, 'train');
+  const testPixels = toSymmetric(test.images);
+  // The image shape is the data's (one channel): grids and the classifier's input read it from here.
+  const px = test.rows * test.cols;
+  const shape = [test.rows, test.cols, 1] as const;
+  fs.mkdirSync(o.outDir, { recursive: true });
+
+  // Flows are scored by their own likelihood: a report of flows only loads no classifier.
+  const scored = needsClassifier(o.only) ? await scoreWithClassifier(o, wanted, test, train, testPixels) : undefined;
+  const realGrid = 'real-test.png';
+  writeImageGrid(path.join(o.outDir, realGrid), testPixels.subarray(0, 100 * px), [100, ...shape], { range: [-1, 1], cols: 10, pad: 2, scale: 2 });
+
+  const flows: FlowRow[] = [];
+  for (const name of flowModels().filter(wanted)) {
+    const dir = modelDir(o, name);
+    if (!dir) {
+      flows.push({ name, status: 'not trained' });
+      continue;
+    }
+    const t0 = Date.now();
+    const flow = await Flow.load(dir, { provider: 'cpu', threads: o.threads, log: o.log });
+    try {
+      // One read of the card (the whole .onnx file, tens of MB for the image flow) for both facts.
+      const card = readModelCard(dir);
+      flows.push({ ...(await evalFlow(o, name, flow, card.data?.details, test.images, test.n)), from: provenance(card), seconds: (Date.now() - t0) / 1000 });
+    } finally {
+      await flow.release();
+    }
+  }
+
+  return {
+    format: EVAL_FORMAT,
+    createdAt: new Date().toISOString(),
+    machine: machineFacts(),
+    ...(scored ? { featureExtractor: scored.featureExtractor } : {}),
+    settings: { samples: o.samples, kidSubsets: o.kidSubsets, kidSubsetSize: o.kidSubsetSize, seed: o.seed, clip: 'Generated pixels are clipped to the pixel range of the model card before feature extraction' },
+    ...(scored ? { classifier: scored.classifier, floor: scored.floor } : {}),
+    gans: scored?.gans ?? [],
+    flows,
+    realGrid,
+  };
 }
 
 /** The moons data settings a maf-moons run writes into its config (card data.details): dataset, seed, n. */

@@ -40,7 +40,7 @@ export function figuresFromEval(report: EvalReport | undefined, name: string): R
   if (g?.quality) {
     const out: Record<string, number | string> = { fidFmnist: round(g.quality.fid, 2), kidX1000: round(g.quality.kid.mean * 1000, 1), samples: g.samples ?? 0 };
     if (g.classFidelity) out.classFidelity = round(g.classFidelity.accuracy, 4);
-    out.featureExtractor = report.featureExtractor.id;
+    if (report.featureExtractor) out.featureExtractor = report.featureExtractor.id;
     return out;
   }
   const f = report.flows.find((r) => r.name === name && r.status === 'evaluated');

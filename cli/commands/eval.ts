@@ -1,14 +1,15 @@
 /**
  * `dgm eval`: FID-FMNIST / KID of every exported GAN, class fidelity of the conditional one, test log-likelihood of
  * the flows, and the classifier's own test accuracy; writes reports/eval.json and reports/eval.md (with the sample
- * grids). Needs the classifier: `dgm train classifier && dgm export classifier`. See eval/run-eval.ts.
+ * grids). Scoring a GAN needs the classifier (`dgm train classifier && dgm export classifier`); `--only` with flows
+ * alone does not. See eval/run-eval.ts.
  */
 import * as path from 'path';
 import { parseSeed } from '../../runtime/core/checks';
 import { Command, InvalidArgumentError } from 'commander';
 import { compareReports, readEvalReport } from '../../eval/compare';
 import { kidText, writeEvalReport } from '../../eval/report';
-import { flowModels, ganModels, runEval } from '../../eval/run-eval';
+import { flowModels, ganModels, needsClassifier, runEval } from '../../eval/run-eval';
 
 interface EvalOpts {
   modelsDir: string;
@@ -67,6 +68,7 @@ export function registerEval(program: Command): void {
     .action(async (opts: EvalOpts) => {
       // Read the baseline first: a mismatch should fail before minutes of work, not after.
       const baseline = opts.baseline ? readEvalReport(opts.baseline) : undefined;
+      if (baseline && !needsClassifier(opts.only)) throw new InvalidArgumentError(`--baseline compares GANs' FID/KID, and --only ${opts.only!.join(',')} names no GAN`);
       const report = await runEval({
         modelsDir: opts.modelsDir,
         classifier: opts.classifier,
@@ -82,11 +84,13 @@ export function registerEval(program: Command): void {
       });
       const comparison = baseline ? compareReports(baseline, opts.baseline!, report, path.join(opts.out, 'eval.json')) : undefined;
       const files = writeEvalReport(opts.out, report, comparison);
-      const c = report.classifier;
-      console.log(`feature extractor ${report.featureExtractor.id}`);
-      console.log(`classifier test accuracy ${(100 * c.testAccuracy).toFixed(2)}% (target >= ${100 * c.target}%: ${c.testAccuracy >= c.target ? 'met' : 'MISSED'})`);
-      console.log(`${'model'.padEnd(28)} ${'FID'.padStart(8)} ${'KID x1000'.padStart(16)}  class fidelity`);
-      console.log(`${'real train vs test (floor)'.padEnd(28)} ${report.floor.quality.fid.toFixed(2).padStart(8)} ${kidText(report.floor.quality).padStart(16)}`);
+      const { classifier: c, featureExtractor: fe, floor } = report;
+      if (c && fe && floor) {
+        console.log(`feature extractor ${fe.id}`);
+        console.log(`classifier test accuracy ${(100 * c.testAccuracy).toFixed(2)}% (target >= ${100 * c.target}%: ${c.testAccuracy >= c.target ? 'met' : 'MISSED'})`);
+        console.log(`${'model'.padEnd(28)} ${'FID'.padStart(8)} ${'KID x1000'.padStart(16)}  class fidelity`);
+        console.log(`${'real train vs test (floor)'.padEnd(28)} ${floor.quality.fid.toFixed(2).padStart(8)} ${kidText(floor.quality).padStart(16)}`);
+      }
       for (const g of report.gans) {
         if (!g.quality) console.log(`${g.name.padEnd(28)} not trained`);
         else console.log(`${g.name.padEnd(28)} ${g.quality.fid.toFixed(2).padStart(8)} ${kidText(g.quality).padStart(16)}  ${g.classFidelity ? (100 * g.classFidelity.accuracy).toFixed(2) + '%' : '-'}`);
