@@ -18,20 +18,11 @@ import type { BenchOptions, BenchReport } from '../../eval/bench/run-bench';
 import type { InferenceBenchFn } from '../family';
 import { initRealNvpParams, RealNvpConfig, realnvpDefinition, realnvpForward, realnvpLogProb } from './definition';
 import { realnvpDensityGraph, realnvpSampleGraph } from './graphs';
-import { REALNVP_FMNIST_DEFAULTS } from './fmnist-run';
+import { REALNVP_FMNIST_DEFAULTS, realnvpFmnistArchitecture, type RealNvpFmnistSettings } from './fmnist-run';
 
-/** The architecture a realnvp-fmnist run with these settings trains (fmnist-run.ts). */
-export function realnvpFmnistConfig(s: Pick<typeof REALNVP_FMNIST_DEFAULTS, 'couplings' | 'hidden' | 'nHidden' | 'logScaleBound' | 'shuffle'>): RealNvpConfig {
-  return {
-    inputSize: IMAGE_SHAPE[0] * IMAGE_SHAPE[1],
-    couplings: s.couplings,
-    hidden: s.hidden,
-    nHidden: s.nHidden,
-    logScaleBound: s.logScaleBound,
-    firstMask: 'checkerboard',
-    image: { height: IMAGE_SHAPE[0], width: IMAGE_SHAPE[1] },
-    shuffle: s.shuffle === 1,
-  };
+/** The architecture a realnvp-fmnist run with these settings trains (fmnist-run.ts), on Fashion-MNIST's image shape. */
+export function realnvpFmnistConfig(s: RealNvpFmnistSettings): RealNvpConfig {
+  return realnvpFmnistArchitecture(s, { height: IMAGE_SHAPE[0], width: IMAGE_SHAPE[1] });
 }
 
 /** realnvp-fmnist's default architecture. */
@@ -49,7 +40,8 @@ export function realnvpWorkloads(config: RealNvpConfig = REALNVP_FMNIST, seed = 
   randomOutputs(params, rng);
   const d = def.inputSize;
   const weights = weightsFromParams(params);
-  const arch = `${config.couplings} affine couplings, conditioners ${Math.floor(d / 2)}-${Array(config.nHidden).fill(config.hidden).join('-')}-${2 * (d - Math.floor(d / 2))}`;
+  const local = config.local ? `${config.local.couplings} local couplings (${config.local.kernel}x${config.local.kernel} conv to ${config.local.channels} channels), ` : '';
+  const arch = `${local}${config.couplings} affine couplings, conditioners ${Math.floor(d / 2)}-${Array(config.nHidden).fill(config.hidden).join('-')}-${2 * (d - Math.floor(d / 2))}`;
   let live = 2;
   const done = () => { if (--live === 0) disposeParams(params); };
   const sample: InferenceWorkload = {

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const mafLp = mafLogProbWorkload('maf-fmnist-logprob', MAF_FMNIST);
   for (const b of [64, 256]) await perS(mafLp, b);
   mafLp.dispose();
-  const s = readSettings(setArgs(process.argv.slice(2)), REALNVP_FMNIST_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0' });
+  const s = readSettings(setArgs(process.argv.slice(2)), REALNVP_FMNIST_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', shuffle: 'int>=0', localCouplings: 'int>=0', localChannels: 'int>=1', localKernel: 'int>=1' });
   const { sample, logProb } = realnvpWorkloads(realnvpFmnistConfig(s));
   const ours = await perS(sample, 64);
   for (const b of [64, 256]) await perS(logProb, b);

@@ -16,6 +16,15 @@
  * coupling is transformed by the next (with D even; for odd D the halves swap sizes). The first coupling's
  * permutation picks the first mask: identity for points, a checkerboard for images (the pixels with (row + col)
  * even are the first half), so each pixel is transformed given its four neighbours.
+ *
+ * Local couplings (config.local, images of even height and width) come before the dense ones in the density
+ * direction. Each sees the image squeezed into 2 x 2 blocks, [4, H/2, W/2], whose channels split by checkerboard
+ * colour, two and two: it transforms one colour given the other through a small convolutional conditioner (a
+ * `kernel` x `kernel` conv to `channels` channels, ReLU, a 1 x 1 conv to raw log-scales and shifts of the two free
+ * channels), the colours alternating. Its halves are ordered (channel, block row, block column), so the conditioner's
+ * input and output are that grid in channels-first order: a reshape in ONNX, no transpose. A dense conditioner sees
+ * the whole image through a few hundred hidden units; a local one sees a 2k x 2k pixel window around each block at
+ * a few hundred multiply-adds per block.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../runtime/core/random';
@@ -40,6 +49,8 @@ export interface RealNvpConfig {
   /** true: couplings 2, 4, .. start with a fixed shuffle of the columns (Random(k).permutation) instead of the
    *  reversal, so later couplings split the pixels other ways than the first checkerboard; absent/false: reverse. */
   shuffle?: boolean;
+  /** Local couplings before the dense ones (definition.ts' header); absent: none. */
+  local?: { couplings: number; channels: number; kernel: number };
 }
 
 export interface Coupling {
@@ -48,6 +59,9 @@ export interface Coupling {
   /** Conditioning columns: the first `split`. */
   split: number;
   net: Stack;
+  /** Local couplings: both halves are this grid in (channel, row, column) order, and `net` is a conv stack on it
+   *  (NHWC in tfjs), giving raw log-scales then shifts as 2 x channels channels. Absent: a dense conditioner. */
+  grid?: { channels: number; height: number; width: number };
 }
 
 export interface RealNvpDefinition {
@@ -76,6 +90,48 @@ function conditioner(k: number, nIn: number, nOut: number, hidden: number, nHidd
   return stack;
 }
 
+/** Pixel indices of the 2 x 2-block squeeze channels q = 2 dy + dx listed, in (channel, block row, block column) order. */
+function squeezeCells(h: number, w: number, channels: number[]): number[] {
+  const out: number[] = [];
+  for (const q of channels) for (let bi = 0; bi < h / 2; bi++) for (let bj = 0; bj < w / 2; bj++) out.push((2 * bi + (q >> 1)) * w + 2 * bj + (q & 1));
+  return out;
+}
+
+/** Relative permutation taking a row in absolute column order `from` to absolute order `to` (new[i] = old[r[i]]). */
+function relativePermutation(from: number[], to: number[]): number[] {
+  const pos = invertPermutation(from);
+  return to.map((p) => pos[p]);
+}
+
+/** The local couplings of config.local and the absolute column order they leave (identity when there are none). */
+function localCouplings(config: RealNvpConfig, d: number): { couplings: Coupling[]; order: number[] } {
+  const identity = Array.from({ length: d }, (_, i) => i);
+  const l = config.local;
+  if (l === undefined) return { couplings: [], order: identity };
+  const im = config.image;
+  if (!im || im.height * im.width !== d || im.height % 2 !== 0 || im.width % 2 !== 0) throw new Error(`RealNVP config: local couplings need image { height, width }, both even, with height x width = inputSize ${d}, got ${JSON.stringify(im)}`);
+  const n = posInt('local.couplings', l.couplings, 1);
+  const channels = posInt('local.channels', l.channels, 1);
+  const kernel = posInt('local.kernel', l.kernel, 1);
+  if (kernel % 2 !== 1) throw new Error(`RealNVP config: local.kernel must be odd (a centred 'same' convolution), got ${kernel}`);
+  // Squeeze channels 0 (0,0) and 3 (1,1) are one checkerboard colour, 1 (0,1) and 2 (1,0) the other.
+  const colours = [squeezeCells(im.height, im.width, [0, 3]), squeezeCells(im.height, im.width, [1, 2])];
+  const grid = { channels: 2, height: im.height / 2, width: im.width / 2 };
+  const couplings: Coupling[] = [];
+  let order = identity;
+  for (let k = 0; k < n; k++) {
+    const next = [...colours[k % 2], ...colours[(k + 1) % 2]];
+    const net: Stack = [
+      { kind: 'conv2d', name: `local${k}.h0`, inChannels: 2, filters: channels, kernel, stride: 1, padding: 'same' },
+      { kind: 'relu' },
+      { kind: 'conv2d', name: `local${k}.out`, inChannels: channels, filters: 4, kernel: 1, stride: 1, padding: 'same' },
+    ];
+    couplings.push({ permutation: relativePermutation(order, next), split: d / 2, net, grid });
+    order = next;
+  }
+  return { couplings, order };
+}
+
 function posInt(field: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`RealNVP config: ${field} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
@@ -97,11 +153,12 @@ export function realnvpDefinition(config: RealNvpConfig): RealNvpDefinition {
     first = checkerboard(im.height, im.width);
   } else throw new Error(`RealNVP config: firstMask must be 'identity' or 'checkerboard', got ${JSON.stringify(config.firstMask)}`);
   const reverse = Array.from({ length: d }, (_, i) => d - 1 - i);
-  const couplings: Coupling[] = [];
+  const local = localCouplings(config, d);
+  const couplings: Coupling[] = [...local.couplings];
   let split = Math.floor(d / 2);
   for (let i = 0; i < k; i++) {
     const shuffled = config.shuffle === true && i > 0 && i % 2 === 0;
-    const permutation = i === 0 ? first : shuffled ? Array.from(new Random(i).permutation(d)) : reverse;
+    const permutation = i === 0 ? relativePermutation(local.order, first) : shuffled ? Array.from(new Random(i).permutation(d)) : reverse;
     couplings.push({ permutation, split, net: conditioner(i, split, d - split, hidden, nHidden) });
     split = d - split; // after the reversal the transformed half comes first
   }
@@ -118,7 +175,7 @@ export function initRealNvpParams(def: RealNvpDefinition, rng: Random): Params {
   const params = initParams(realnvpStack(def), rng);
   for (const c of def.couplings) {
     const out = c.net[c.net.length - 1];
-    if (out.kind !== 'dense') throw new Error('RealNVP: a conditioner must end in a dense layer');
+    if (out.kind !== 'dense' && out.kind !== 'conv2d') throw new Error('RealNVP: a conditioner must end in a dense or conv layer');
     for (const name of [`${out.name}.kernel`, `${out.name}.bias`]) {
       const v = params.get(name)!;
       v.assign(tf.zerosLike(v));
@@ -137,8 +194,12 @@ function checkInput(def: RealNvpDefinition, x: tf.Tensor, what: string): void {
 
 /** The bounded log-scale s [N, D-c] and the shift t [N, D-c] of coupling `c` given its conditioning columns a. */
 export function couplingParams(def: RealNvpDefinition, c: Coupling, params: Params, a: tf.Tensor2D): { s: tf.Tensor2D; t: tf.Tensor2D } {
-  const o = applyStack(c.net, params, a, { training: true }) as tf.Tensor2D;
   const m = def.inputSize - c.split;
+  const n = a.shape[0];
+  const gr = c.grid;
+  const o = gr
+    ? tf.reshape(tf.transpose(applyStack(c.net, params, tf.transpose(tf.reshape(a, [n, gr.channels, gr.height, gr.width]), [0, 2, 3, 1]), { training: true }), [0, 3, 1, 2]), [n, 2 * m])
+    : applyStack(c.net, params, a, { training: true });
   const r = tf.slice(o, [0, 0], [-1, m]);
   const t = tf.slice(o, [0, m], [-1, m]) as tf.Tensor2D;
   const b = def.logScaleBound;

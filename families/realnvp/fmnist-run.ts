@@ -21,7 +21,7 @@ import { checkPixelFlowSettings, loadPixelData, PIXEL_FLOW_DEFAULTS, PIXEL_FLOW_
 import { Params } from '../../training/nets/layers';
 import { LrScheduleKind, parseLrSchedule } from '../../training/optim/lr-schedule';
 import { readSettings, type RunDefinition, type TrainFlags } from '../../training/harness/runs';
-import { initRealNvpParams, REALNVP_KIND, RealNvpDefinition, realnvpDefinition, realnvpLogProbRows, realnvpSample } from './definition';
+import { initRealNvpParams, REALNVP_KIND, RealNvpConfig, RealNvpDefinition, realnvpDefinition, realnvpLogProbRows, realnvpSample } from './definition';
 import { realnvpOptimizer, realnvpTrainStep } from './loss';
 import type { RealNvpRunConfig } from './moons-run';
 
@@ -36,6 +36,10 @@ export const REALNVP_FMNIST_DEFAULTS = {
   weightDecay: 0,
   /** 1: every other coupling shuffles the columns first (definition.ts `shuffle`); 0: the checkerboard halves alternate throughout. */
   shuffle: 1,
+  /** Local (convolutional, checkerboard) couplings before the dense ones (definition.ts `local`); 0: none. */
+  localCouplings: 0,
+  localChannels: 16,
+  localKernel: 3,
   ...PIXEL_FLOW_DEFAULTS,
   /** Wall-clock cap on training in minutes (0: none): the issue allows an hour of training. */
   minutes: 56,
@@ -47,21 +51,33 @@ const DEFAULT_BATCH = 100;
 
 export { evalSet };
 
+export type RealNvpFmnistSettings = Pick<typeof REALNVP_FMNIST_DEFAULTS, 'couplings' | 'hidden' | 'nHidden' | 'logScaleBound' | 'shuffle' | 'localCouplings' | 'localChannels' | 'localKernel'>;
+
+/** The architecture a realnvp-fmnist run with these settings trains, on images of this shape (training and the bench). */
+export function realnvpFmnistArchitecture(s: RealNvpFmnistSettings, image: { height: number; width: number }): RealNvpConfig {
+  return {
+    inputSize: image.height * image.width, couplings: s.couplings, hidden: s.hidden, nHidden: s.nHidden, logScaleBound: s.logScaleBound,
+    firstMask: 'checkerboard', image: { ...image },
+    ...(s.shuffle === 1 ? { shuffle: true } : {}),
+    ...(s.localCouplings > 0 ? { local: { couplings: s.localCouplings, channels: s.localChannels, kernel: s.localKernel } } : {}),
+  };
+}
+
 export function likelihoodOf(def: RealNvpDefinition, params: Params, set: EvalSet): Promise<LikelihoodReport> {
   return pixelLikelihood((rows, batch) => realnvpLogProbRows(def, params, rows, batch), def.inputSize, set);
 }
 
 export async function trainRealNvpFmnist(flags: TrainFlags): Promise<PixelFlowResult> {
-  const s = readSettings(flags.set, REALNVP_FMNIST_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', lr: '>0', weightDecay: '>=0', ...PIXEL_FLOW_RULES, minutes: '>=0' });
+  const s = readSettings(flags.set, REALNVP_FMNIST_DEFAULTS, { couplings: 'int>=1', hidden: 'int>=1', nHidden: 'int>=1', logScaleBound: '>0', localCouplings: 'int>=0', localChannels: 'int>=1', localKernel: 'int>=1', lr: '>0', weightDecay: '>=0', ...PIXEL_FLOW_RULES, minutes: '>=0' });
   if (s.shuffle !== 0 && s.shuffle !== 1) throw new Error(`--set shuffle=${s.shuffle}: expected 0 or 1`);
   checkPixelFlowSettings(s);
   const data = await loadPixelData(flags, s);
-  const { d, nTrain, height: h, width: w } = data;
+  const { nTrain, height: h, width: w } = data;
   const batch = flags.batch ?? DEFAULT_BATCH;
   const lrSchedule: LrScheduleKind = parseLrSchedule(String(s.lrSchedule));
   const totalSteps = flags.steps ?? (flags.epochs ?? DEFAULT_EPOCHS) * Math.ceil(nTrain / batch);
   const config: RealNvpRunConfig = {
-    realnvp: { inputSize: d, couplings: s.couplings, hidden: s.hidden, nHidden: s.nHidden, logScaleBound: s.logScaleBound, firstMask: 'checkerboard', image: { height: h, width: w }, ...(s.shuffle === 1 ? { shuffle: true } : {}) },
+    realnvp: realnvpFmnistArchitecture(s, { height: h, width: w }),
     data: {
       dataset: 'fashion-mnist',
       coordinates: 'y = logit(lambda + (1 - 2 lambda) x), x = (pixel + u) / 256, u ~ U[0,1)',

@@ -42,6 +42,7 @@ const CONFIGS: [string, RealNvpConfig][] = [
   ['d2', { inputSize: 2, couplings: 4, hidden: 8, nHidden: 2, logScaleBound: 2, firstMask: 'identity' }],
   ['d5-odd', { inputSize: 5, couplings: 3, hidden: 6, nHidden: 1, logScaleBound: 0.7, firstMask: 'identity' }],
   ['d16-checkerboard-shuffle', { inputSize: 16, couplings: 5, hidden: 12, nHidden: 2, logScaleBound: 1.5, firstMask: 'checkerboard', image: { height: 4, width: 4 }, shuffle: true }],
+  ['d24-local-conv', { inputSize: 24, couplings: 3, hidden: 10, nHidden: 1, logScaleBound: 1, firstMask: 'checkerboard', image: { height: 4, width: 6 }, shuffle: true, local: { couplings: 3, channels: 4, kernel: 3 } }],
 ];
 
 const randomised = (cfg: RealNvpConfig, seed: number) => randomRealNvp(cfg, seed);
@@ -110,6 +111,29 @@ describe.each(CONFIGS)('RealNVP %s', (_name, cfg) => {
     expect(realnvpDensityGraph(def, weights, 'm').outputs.map((o) => o.name)).toEqual(['log_prob', 'z']);
     expect(realnvpSampleGraph(def, weights, 'm').inputs.map((o) => o.name)).toEqual(['z']);
   }, 200_000);
+});
+
+test('local couplings: the config is checked, naming the field; permutations that keep the halves whole move no data in the graphs', () => {
+  const base: RealNvpConfig = { inputSize: 30, couplings: 2, hidden: 4, nHidden: 1, logScaleBound: 2, firstMask: 'checkerboard', image: { height: 5, width: 6 } };
+  expect(() => realnvpDefinition({ ...base, local: { couplings: 1, channels: 4, kernel: 3 } })).toThrow(/local couplings need image \{ height, width \}, both even/);
+  const even: RealNvpConfig = { ...base, inputSize: 24, image: { height: 4, width: 6 } };
+  expect(() => realnvpDefinition({ ...even, local: { couplings: 1, channels: 4, kernel: 2 } })).toThrow(/local.kernel must be odd/);
+  expect(() => realnvpDefinition({ ...even, local: { couplings: 0, channels: 4, kernel: 3 } })).toThrow(/local.couplings must be an integer >= 1/);
+  const ops = (g: ReturnType<typeof realnvpSampleGraph>) => decodeModel(builtToBytes(g)).graph.node.map((n) => n.op_type);
+  // Reversals only (identity first mask): one Gather, putting z or x in order at the end.
+  const rev = randomised({ inputSize: 6, couplings: 4, hidden: 5, nHidden: 1, logScaleBound: 2, firstMask: 'identity' }, 3);
+  const rw = weightsFromParams(rev.params);
+  for (const g of [realnvpDensityGraph(rev.def, rw, 'm'), realnvpSampleGraph(rev.def, rw, 'm')]) expect(ops(g).filter((o) => o === 'Gather')).toHaveLength(1);
+  rev.params.forEach((v) => v.dispose());
+  const loc = randomised({ ...even, couplings: 3, shuffle: true, local: { couplings: 3, channels: 4, kernel: 3 } }, 3);
+  const lw = weightsFromParams(loc.params);
+  expect(loc.def.couplings.filter((c) => !c.permutation.every((v, i) => v === i))).toHaveLength(6);
+  // Of the 6 permutations the 2 colour swaps, the reversal and the first dense mask (the checkerboard colours are the
+  // local couplings' halves) keep the halves whole. Density: local0 and the shuffle gather, z is then in order.
+  // Sampling: the shuffle's inverse, the last local coupling (its grid needs its halves in order) and x gather.
+  const gathers = (g: ReturnType<typeof realnvpSampleGraph>) => ops(g).filter((o) => o === 'Gather').length;
+  expect([gathers(realnvpDensityGraph(loc.def, lw, 'm')), gathers(realnvpSampleGraph(loc.def, lw, 'm'))]).toEqual([2, 3]);
+  loc.params.forEach((v) => v.dispose());
 });
 
 test('an exported card loads in the runtime Flow (type flow, family realnvp), whose log_prob and samples agree with tfjs', async () => {
