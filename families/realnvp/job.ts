@@ -32,6 +32,13 @@ export interface RealNvpJobInput {
   reference: string;
 }
 
+/** '6 affine couplings', or '2 local and 6 dense affine couplings'. */
+function couplingCount(def: RealNvpDefinition): string {
+  const local = def.couplings.filter((c) => c.grid).length;
+  const dense = def.couplings.length - local;
+  return local > 0 ? `${local} local and ${dense} dense affine couplings` : `${dense} affine couplings`;
+}
+
 export function realnvpJob(input: RealNvpJobInput): ExportJob {
   const { def, name } = input;
   const d = def.inputSize;
@@ -41,7 +48,7 @@ export function realnvpJob(input: RealNvpJobInput): ExportJob {
     family: REALNVP_KIND,
     dims: d,
     description:
-      `RealNVP (${def.couplings.length} affine couplings, D = ${d}): ${REALNVP_FILES.logProb} maps x [N, ${d}] to log_prob [N] and z [N, ${d}], ` +
+      `RealNVP (${couplingCount(def)}, D = ${d}): ${REALNVP_FILES.logProb} maps x [N, ${d}] to log_prob [N] and z [N, ${d}], ` +
       `${REALNVP_FILES.sample} maps z [N, ${d}] to samples x [N, ${d}]; both in one pass`,
     density: realnvpDensityGraph(def, input.weights, name),
     sample: realnvpSampleGraph(def, input.weights, name),
