@@ -1,10 +1,10 @@
 /**
- * `dgm train realnvp-fmnist`: RealNVP with dense couplings on Fashion-MNIST, in maf-fmnist's coordinates so the
- * bits/dim compare: the same split (a fixed permutation of the 60000 training images by dataSeed: 10000 val, 50000
- * train; the official 10000 test images only at the end, on best.ckpt), the same dequantization (fresh noise per
- * use from the loop's stream; fixed val/test noise streams), the same logit lambda, the same left-right mirroring,
- * and the same accounting: bits/dim = -log p_x(x) / (D ln 2) + 8 with log p_x = log p_y(y) + log|dy/dx|
- * (training/runs/maf-fmnist.ts's header has the formulas).
+ * `dgm train realnvp-fmnist`: RealNVP with local (convolutional) and dense couplings on Fashion-MNIST, in
+ * maf-fmnist's coordinates so the bits/dim compare: the same split (a fixed permutation of the 60000 training
+ * images by dataSeed: 10000 val, 50000 train; the official 10000 test images only at the end, on best.ckpt), the
+ * same dequantization (fresh noise per use from the loop's stream; fixed val/test noise streams), the same logit
+ * lambda, the same left-right mirroring, and the same accounting: bits/dim = -log p_x(x) / (D ln 2) + 8 with
+ * log p_x = log p_y(y) + log|dy/dx| (training/runs/maf-fmnist.ts's header has the formulas).
  *
  * Two local couplings (a small conv on the image squeezed into 2 x 2 blocks, definition.ts) then six dense ones of
  * 112 x 112: the local ones give each pixel its neighbours, which the dense ones' few hundred hidden units see only
@@ -124,4 +124,4 @@ export async function trainRealNvpFmnist(flags: TrainFlags): Promise<PixelFlowRe
   }
 }
 
-export const realnvpFmnistRun: RunDefinition = { name: 'realnvp-fmnist', description: 'RealNVP (dense couplings) on dequantized, logit-transformed Fashion-MNIST; reports test bits/dim', train: trainRealNvpFmnist };
+export const realnvpFmnistRun: RunDefinition = { name: 'realnvp-fmnist', description: 'RealNVP (local conv + dense couplings) on dequantized, logit-transformed Fashion-MNIST; reports test bits/dim', train: trainRealNvpFmnist };
